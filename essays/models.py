@@ -1,0 +1,140 @@
+import math
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from series.images import refresh_renditions
+from series.models import Publishable, PublishableQuerySet, Series
+from series.richtext import RichTextField, word_count
+
+WORDS_PER_MINUTE = 230
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    role = models.CharField(
+        "role or affiliation",
+        max_length=250,
+        blank=True,
+        help_text='For example "Director, Policy Network".',
+    )
+    bio = RichTextField(blank=True)
+    portrait = models.ImageField(
+        upload_to="portraits/%Y/",
+        width_field="portrait_width",
+        height_field="portrait_height",
+        blank=True,
+    )
+    portrait_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    portrait_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    portrait_alt = models.CharField("portrait alt text", max_length=250, blank=True)
+    portrait_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.portrait_renditions = refresh_renditions(self.portrait, self.portrait_renditions)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("essays:author", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if self.portrait and not self.portrait_alt.strip():
+            raise ValidationError(
+                {"portrait_alt": "Describe the portrait for readers who cannot see it."},
+                code="alt_required",
+            )
+
+
+class TaggedEssay(TaggedItemBase):
+    content_object = models.ForeignKey("Essay", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = "essay topic"
+        verbose_name_plural = "essay topics"
+
+
+class EssayQuerySet(PublishableQuerySet):
+    def with_listing_data(self):
+        """Return essays with what a listing card shows: series, ordered bylines, topics."""
+        return self.select_related("series").prefetch_related(
+            models.Prefetch(
+                "bylines",
+                queryset=EssayAuthor.objects.select_related("author").order_by("position", "pk"),
+            ),
+            "topics",
+        )
+
+
+class Essay(Publishable):
+    title = models.CharField(max_length=250)
+    slug = models.SlugField(max_length=250, unique=True)
+    standfirst = models.TextField(help_text="One or two sentences under the title.")
+    body = RichTextField(blank=True)
+    authors = models.ManyToManyField(Author, through="EssayAuthor", related_name="essays")
+    series = models.ForeignKey(
+        Series, on_delete=models.SET_NULL, null=True, blank=True, related_name="essays"
+    )
+    series_position = models.PositiveIntegerField(
+        "position in series", default=0, help_text="Essays in a series are shown in this order."
+    )
+    topics = TaggableManager(through=TaggedEssay, blank=True, verbose_name="topics")
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = EssayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        permissions = [("publish_essay", "Can publish and unpublish essays")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="essay_listing_idx"),
+            models.Index(fields=["series", "series_position"], name="essay_series_order_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.word_count = word_count(self.standfirst) + word_count(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("essays:detail", kwargs={"slug": self.slug})
+
+    @property
+    def reading_minutes(self):
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    @property
+    def byline_authors(self):
+        """Return the authors in byline order (uses prefetched bylines when present)."""
+        return [byline.author for byline in self.bylines.all()]
+
+
+class EssayAuthor(models.Model):
+    """One author's credit on an essay; `position` orders the byline."""
+
+    essay = models.ForeignKey(Essay, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "byline"
+        constraints = [
+            models.UniqueConstraint(fields=["essay", "author"], name="unique_byline_per_author")
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.essay}"

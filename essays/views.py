@@ -1,0 +1,171 @@
+from django.core.paginator import Paginator
+from django.db.models import CharField, Count, Prefetch, Q, Value
+from django.db.models.functions import Now
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.generic import DetailView, ListView, TemplateView
+from taggit.models import Tag
+
+from essays.models import Author, Essay, EssayAuthor
+from series.models import Series, Status
+from series.views import PreviewableMixin
+
+PAGE_SIZE = 20
+
+
+def published_series_with_cards():
+    """Return published series with what a listing card shows: topics and essay count."""
+    return (
+        Series.objects.published()
+        .annotate(
+            essay_count=Count(
+                "essays",
+                filter=Q(essays__status=Status.PUBLISHED, essays__published_at__lte=Now()),
+            )
+        )
+        .prefetch_related("topics")
+    )
+
+
+def attach_contributors(series_list):
+    """Set `contributors` on each series: its published essays' authors, in reading order.
+
+    One query for the whole page, however many series it shows.
+    """
+    by_series = {series.pk: [] for series in series_list}
+    bylines = (
+        EssayAuthor.objects.filter(essay__series__in=by_series.keys())
+        .filter(essay__in=Essay.objects.published())
+        .order_by("essay__series_position", "essay__published_at", "position")
+        .values_list("essay__series_id", "author__name", "author__slug")
+    )
+    for series_id, name, slug in bylines:
+        names = by_series[series_id]
+        if (name, slug) not in names:
+            names.append((name, slug))
+    for series in series_list:
+        series.contributors = [Author(name=name, slug=slug) for name, slug in by_series[series.pk]]
+
+
+class IdeasView(TemplateView):
+    """ "Ideas & Debate": series and standalone essays together, newest first."""
+
+    template_name = "essays/ideas.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        series = Series.objects.published()
+        # An essay belongs on its own card unless its series is there to hold it.
+        essays = Essay.objects.published().exclude(series__in=Series.objects.published())
+        topic = None
+        if topic_slug := self.request.GET.get("topic"):
+            topic = get_object_or_404(Tag, slug=topic_slug)
+            series = series.filter(topics=topic)
+            essays = essays.filter(topics=topic)
+        entries = (
+            series.annotate(kind=Value("series", output_field=CharField()))
+            .values_list("kind", "pk", "published_at")
+            .order_by()
+            .union(
+                essays.annotate(kind=Value("essay", output_field=CharField()))
+                .values_list("kind", "pk", "published_at")
+                .order_by(),
+                all=True,
+            )
+            .order_by("-published_at", "-pk")
+        )
+        page = Paginator(entries, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        crumbs = [{"title": "Ideas & Debate", "url": reverse("essays:ideas") if topic else None}]
+        if topic:
+            crumbs.append({"title": topic.name})
+        context.update(
+            topic=topic, page_obj=page, entries=self.load_entries(list(page)), crumbs=crumbs
+        )
+        return context
+
+    @staticmethod
+    def load_entries(rows):
+        """Return the page's series and essays, in the page's order, with their card data."""
+        series_ids = [pk for kind, pk, _ in rows if kind == "series"]
+        essay_ids = [pk for kind, pk, _ in rows if kind == "essay"]
+        series = published_series_with_cards().in_bulk(series_ids) if series_ids else {}
+        attach_contributors(list(series.values()))
+        essays = Essay.objects.with_listing_data().in_bulk(essay_ids) if essay_ids else {}
+        loaded = {"series": series, "essay": essays}
+        return [
+            {"kind": kind, "object": loaded[kind][pk]} for kind, pk, _ in rows if pk in loaded[kind]
+        ]
+
+
+class EssayDetailView(PreviewableMixin, DetailView):
+    model = Essay
+    context_object_name = "essay"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("series")
+            .prefetch_related(
+                Prefetch("bylines", queryset=EssayAuthor.objects.select_related("author")),
+                "topics",
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        essay = self.object
+        crumbs = [{"title": "Ideas & Debate", "url": reverse("essays:ideas")}]
+        if essay.series and (essay.series.is_published or self.is_preview_allowed()):
+            context["series"] = essay.series
+            crumbs.append({"title": essay.series.title, "url": essay.series.get_absolute_url()})
+            parts = list(
+                essay.series.essays.published()
+                .order_by("series_position", "published_at", "pk")
+                .values("pk", "title", "slug")
+            )
+            index = next((i for i, part in enumerate(parts) if part["pk"] == essay.pk), None)
+            if index is not None:
+                context.update(
+                    part_number=index + 1,
+                    part_count=len(parts),
+                    previous_part=parts[index - 1] if index > 0 else None,
+                    next_part=parts[index + 1] if index + 1 < len(parts) else None,
+                )
+        context["crumbs"] = [*crumbs, {"title": essay.title}]
+        return context
+
+
+class AuthorDetailView(DetailView):
+    model = Author
+    context_object_name = "author"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["essays"] = (
+            Essay.objects.published().filter(authors=self.object).with_listing_data()
+        )
+        return context
+
+
+class TopicDetailView(ListView):
+    template_name = "essays/topic_detail.html"
+    context_object_name = "essays"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.topic = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return Essay.objects.published().filter(topics=self.topic).with_listing_data()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["topic"] = self.topic
+        context["crumbs"] = [
+            {"title": "Ideas & Debate", "url": reverse("essays:ideas")},
+            {"title": self.topic.name},
+        ]
+        context["series_list"] = list(published_series_with_cards().filter(topics=self.topic))
+        if not context["essays"] and not context["series_list"]:
+            raise Http404("No published work under this topic.")
+        return context

@@ -1,0 +1,117 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Now
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from series.images import refresh_renditions
+from series.richtext import RichTextField
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        """Return what readers may see: published, with a publication time already past.
+
+        Comparing with the database's clock means a scheduled item appears by itself.
+        """
+        return self.filter(status=Status.PUBLISHED, published_at__lte=Now())
+
+
+class Publishable(models.Model):
+    """Status, publication time and a hero image, shared by series and essays."""
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "publication date",
+        null=True,
+        blank=True,
+        help_text="A future date schedules publication: it appears on the site at that moment.",
+    )
+    hero_image = models.ImageField(
+        upload_to="heroes/%Y/%m/",
+        width_field="hero_width",
+        height_field="hero_height",
+        blank=True,
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_alt = models.CharField(
+        "hero image alt text",
+        max_length=250,
+        blank=True,
+        help_text="Describe the image for readers who cannot see it.",
+    )
+    hero_credit = models.CharField("hero image credit", max_length=250, blank=True)
+    hero_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.hero_renditions = refresh_renditions(self.hero_image, self.hero_renditions)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.hero_image and not self.hero_alt.strip():
+            raise ValidationError(
+                {"hero_alt": "Describe the hero image for readers who cannot see it."},
+                code="alt_required",
+            )
+
+    @property
+    def is_published(self):
+        return (
+            self.status == Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+
+class TaggedSeries(TaggedItemBase):
+    content_object = models.ForeignKey("Series", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = "series topic"
+        verbose_name_plural = "series topics"
+
+
+class Series(Publishable):
+    title = models.CharField(max_length=250)
+    slug = models.SlugField(max_length=250, unique=True)
+    standfirst = models.TextField(help_text="One or two sentences that introduce the series.")
+    intro = RichTextField(blank=True)
+    topics = TaggableManager(through=TaggedSeries, blank=True, verbose_name="topics")
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name_plural = "series"
+        permissions = [("publish_series", "Can publish and unpublish series")]
+        indexes = [models.Index(fields=["status", "-published_at"], name="series_listing_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("series:detail", kwargs={"slug": self.slug})

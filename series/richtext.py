@@ -1,0 +1,85 @@
+"""Rich text written in the admin's editor, sanitised with nh3 when saved and when shown.
+
+Both apps use it (essays depends on series, never the reverse), so it lives here.
+"""
+
+import re
+
+import nh3
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+from django_prose_editor.fields import ProseEditorField
+
+# What the editor offers; django-prose-editor derives the editor's toolbar from this list.
+EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Strike": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "Blockquote": True,
+    "HorizontalRule": True,
+    "Link": {"enableTarget": False},
+    "Table": True,
+    "Figure": True,
+    "Caption": True,
+    "Image": True,
+    "HardBreak": True,
+}
+
+# What may be stored and shown: a fixed allow-list, whatever the editor produced.
+ALLOWED_TAGS = {
+    "p", "br", "h2", "h3", "h4", "strong", "em", "b", "i", "s", "sub", "sup",
+    "ul", "ol", "li", "blockquote", "hr", "a", "figure", "figcaption", "img",
+    "table", "thead", "tbody", "tr", "th", "td", "caption",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+}
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
+_EMPTY_PARAGRAPH = re.compile(r"^\s*(<p>\s*</p>\s*)*$")
+
+
+def sanitize_html(html: str) -> str:
+    """Return `html` reduced to the allow-list: no script, no styles, no event handlers."""
+    if not html:
+        return ""
+    cleaned = _cleaner.clean(html)
+    return "" if _EMPTY_PARAGRAPH.match(cleaned) else cleaned
+
+
+def render_html(html: str) -> str:
+    """Return stored rich text, sanitised again, marked safe for templates."""
+    return mark_safe(sanitize_html(html))  # noqa: S308 - nh3 has just cleaned it
+
+
+def word_count(html: str) -> int:
+    """Return the number of words a reader sees in `html`."""
+    return len(strip_tags(html).split())
+
+
+class RichTextField(ProseEditorField):
+    """A TextField edited in the WYSIWYG editor and sanitised on every save, however saved."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("extensions", EDITOR_EXTENSIONS)
+        kwargs.setdefault("sanitize", sanitize_html)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add):
+        value = sanitize_html(getattr(model_instance, self.attname) or "")
+        setattr(model_instance, self.attname, value)
+        return value

@@ -1,0 +1,8 @@
+from django.utils.functional import SimpleLazyObject
+
+from thinktank.models import SiteSettings
+
+
+def site(request):
+    """Give every template the site's name, tagline and about text (one query, when used)."""
+    return {"site": SimpleLazyObject(SiteSettings.load)}

@@ -1,0 +1,51 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from essays.models import Essay
+from essays.views import attach_contributors, published_series_with_cards
+
+HOME_SERIES = 3
+HOME_ESSAYS = 6
+
+
+class HomeView(TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        series = list(published_series_with_cards()[:HOME_SERIES])
+        attach_contributors(series)
+        context["latest_series"] = series
+        context["latest_essays"] = Essay.objects.published().with_listing_data()[:HOME_ESSAYS]
+        return context
+
+
+@never_cache
+def healthz(request):
+    """Answer 200 when the database answers, 503 (with what is down) when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # No context processors: the database may be what failed.
+    return render(request, "500.html", {"site": {"name": "Policy Network"}}, status=500)
