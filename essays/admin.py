@@ -65,8 +65,8 @@ class SeriesEssayInline(admin.TabularInline):
     model = Essay
     fk_name = "series"
     extra = 0
-    fields = ["title", "series_position", "status", "published_at"]
-    readonly_fields = ["title", "status", "published_at"]
+    fields = ["series_position", "status", "published_at"]
+    readonly_fields = ["status", "published_at"]
     ordering = ["series_position", "published_at", "pk"]
     show_change_link = True
     verbose_name = "essay"

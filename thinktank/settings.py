@@ -195,7 +195,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    # The admin's rich-text editor (tiptap) injects one fixed <style> block: allow exactly it.
+    # A browser test fails if an upgrade changes it.
+    "style-src": [CSP.SELF, "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
