@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from series.models import Series, Status
+from series.models import Series, SiteSettings, Status
 
 
 class PublishingAdmin(admin.ModelAdmin):
@@ -84,3 +84,14 @@ class SeriesAdmin(PublishingAdmin):
         ("Hero image", {"fields": ["hero_image", "hero_alt", "hero_credit"]}),
         ("Publishing", {"fields": ["status", "published_at"]}),
     ]
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    fields = ["name", "tagline", "about"]
+
+    def has_add_permission(self, request):
+        return not SiteSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from thinktank.models import SiteSettings
+from series.models import SiteSettings
 
 
 def site(request):

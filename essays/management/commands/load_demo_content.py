@@ -1,6 +1,7 @@
 """Load the seed site's Mutualism series: idempotent, running it twice changes nothing."""
 
 import json
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         )
         if is_new:
             series.topics.set(data["topics"])
-            created.append(f"series {series.slug}")
+            created.append(("series", series.slug))
         return series
 
     def load_essay(self, data, series, position, published_at, created):
@@ -67,12 +68,12 @@ class Command(BaseCommand):
         )
         if not is_new:
             return
-        created.append(f"essay {essay.slug}")
+        created.append(("essays", essay.slug))
         essay.topics.set(data["topics"])
         for byline_position, name in enumerate(data["authors"], start=1):
             author, author_is_new = Author.objects.get_or_create(
                 slug=slugify(name), defaults={"name": name}
             )
             if author_is_new:
-                created.append(f"author {author.slug}")
+                created.append(("authors", author.slug))
             EssayAuthor.objects.create(essay=essay, author=author, position=byline_position)

@@ -10,9 +10,8 @@ EDITOR_PERMISSIONS = {
                "add_taggedessay", "change_taggedessay", "delete_taggedessay", "view_taggedessay"],
     "series": ["add_series", "change_series", "delete_series", "view_series", "publish_series",
                "add_taggedseries", "change_taggedseries", "delete_taggedseries",
-               "view_taggedseries"],
+               "view_taggedseries", "change_sitesettings", "view_sitesettings"],
     "taggit": ["add_tag", "change_tag", "delete_tag", "view_tag"],
-    "thinktank": ["change_sitesettings", "view_sitesettings"],
 }
 CONTRIBUTOR_PERMISSIONS = {
     "essays": ["add_essay", "change_essay", "view_essay",
@@ -49,7 +48,6 @@ def remove_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("thinktank", "0001_initial"),
         ("essays", "0002_initial"),
         ("series", "0001_initial"),
         ("taggit", "__latest__"),
