@@ -27,7 +27,9 @@ def expect_heading(page: Page, text: str):
 def read_through_the_series(page: Page):
     page.goto("/")
     expect_heading(page, "Policy Network")
-    expect(page.get_by_text("Register for all the latest updates in our regular newsletter")).to_be_visible()
+    expect(
+        page.get_by_text("Register for all the latest updates in our regular newsletter")
+    ).to_be_visible()
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Ideas & Debate").click()
     expect(page).to_have_url(re.compile(r"/ideas/$"))

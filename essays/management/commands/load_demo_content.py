@@ -30,9 +30,9 @@ class Command(BaseCommand):
                 data, series, position, published_at + timedelta(days=position), created
             )
         if created:
-            self.stdout.write(
-                self.style.SUCCESS(f"Loaded {len(created)} new items: {', '.join(created)}")
-            )
+            kinds = Counter(kind for kind, _slug in created)
+            summary = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
+            self.stdout.write(self.style.SUCCESS(f"Loaded demo content: {summary}."))
         else:
             self.stdout.write("Demo content already loaded; nothing changed.")
 
