@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/thinktank
 # Tests run with debug off, as in production, but over plain HTTP on loopback.
-TEST_ENV := DJANGO_SECRET_KEY=test-only-not-secret DJANGO_HTTPS=0 TASKS_BACKEND=immediate
+TEST_ENV := DJANGO_SECRET_KEY=test-only-not-secret DJANGO_HTTPS=0
 
 # Python >= 3.12 (Django 6.1 needs it): .python-version asks pyenv for 3.13.
 BASE_PYTHON := $(shell for p in python3.13 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3 python3.12 python3; do \

@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "thinktank.context_processors.site",
+                "newsletter.context_processors.signup_form",
             ],
         },
     },
@@ -208,6 +209,13 @@ SECURE_CSP = {
 }
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# Newsletter
+NEWSLETTER_CONFIRMATION_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRMATION_MAX_AGE", 7 * 86400))
+NEWSLETTER_RESEND_INTERVAL = 10 * 60  # at most one confirmation email per address per interval
+NEWSLETTER_SIGNUP_RATE_LIMIT = (5, 10 * 60)  # sign-ups per IP address, per seconds
+NEWSLETTER_UNCONFIRMED_RETENTION_DAYS = 30
+NEWSLETTER_EMAIL_RETRY_DELAYS = [60, 5 * 60, 30 * 60, 2 * 3600, 12 * 3600]  # then give up
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("", include("essays.urls")),
     path("series/", include("series.urls")),
+    path("newsletter/", include("newsletter.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "robots.txt",

@@ -1,0 +1,27 @@
+"""Per-IP rate limiting of sign-ups through the configured cache."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
+
+
+def client_ip(request) -> str:
+    # Behind a proxy, set the proxy to overwrite REMOTE_ADDR (gunicorn --forwarded-allow-ips).
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def signup_allowed(request) -> bool:
+    """Count this sign-up against the client's IP; False once the limit is reached."""
+    limit, window = settings.NEWSLETTER_SIGNUP_RATE_LIMIT
+    key = (
+        "newsletter:signup-rate:"
+        + salted_hmac("newsletter.ratelimit", client_ip(request)).hexdigest()
+    )
+    if cache.add(key, 1, timeout=window):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=window)
+        return True
+    return count <= limit

@@ -1,0 +1,79 @@
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from newsletter import services, tokens
+from newsletter.forms import SignupForm
+from newsletter.ratelimit import client_ip, signup_allowed
+
+
+def link_problem(request, error):
+    """Answer a bad, expired or used link with a page that says what to do next."""
+    if isinstance(error, tokens.ExpiredToken):
+        problem, status = "expired", 410
+    elif isinstance(error, tokens.UsedToken):
+        problem, status = "used", 410
+    else:
+        problem, status = "invalid", 400
+    return render(
+        request,
+        "newsletter/link_problem.html",
+        {"problem": problem, "form": SignupForm()},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.method == "GET":
+        form = SignupForm(initial={"source": request.GET.get("source", request.path)})
+        return render(request, "newsletter/signup.html", {"form": form})
+
+    if not signup_allowed(request):
+        return render(request, "newsletter/rate_limited.html", status=429)
+    form = SignupForm(request.POST)
+    if not form.is_valid():
+        return render(request, "newsletter/signup.html", {"form": form}, status=400)
+    if not form.is_bot():
+        services.subscribe(
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data["name"],
+            source_url=form.cleaned_data["source"],
+            ip_address=client_ip(request),
+        )
+    # The same answer whatever the address's state: nothing to learn about who subscribes.
+    return redirect("newsletter:check_inbox")
+
+
+def check_inbox(request):
+    return render(request, "newsletter/check_inbox.html")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    """GET shows a button (mail scanners follow links); only the POST confirms."""
+    try:
+        if request.method == "POST":
+            services.confirm(token=token)
+            return redirect("newsletter:welcome")
+        subscriber = services.pending_subscriber_for(token)
+    except tokens.InvalidToken as error:
+        return link_problem(request, error)
+    return render(request, "newsletter/confirm.html", {"subscriber": subscriber})
+
+
+def welcome(request):
+    return render(request, "newsletter/welcome.html")
+
+
+@csrf_exempt  # the token authenticates; RFC 8058 one-click POSTs carry no cookie or CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    try:
+        if request.method == "POST":
+            subscriber = services.unsubscribe(token=token)
+            return render(request, "newsletter/unsubscribed.html", {"subscriber": subscriber})
+        subscriber = services.subscriber_for_unsubscribe(token)
+    except tokens.InvalidToken as error:
+        return link_problem(request, error)
+    return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})
