@@ -11,93 +11,16 @@ from taggit.models import Tag
 from essays.models import Author, Essay, EssayAuthor, TaggedEssay
 from series.models import Series, Status, TaggedSeries
 
-WORDS = [
-    "policy",
-    "reform",
-    "public",
-    "services",
-    "mutual",
-    "ownership",
-    "community",
-    "wealth",
-    "economy",
-    "democracy",
-    "labour",
-    "market",
-    "welfare",
-    "state",
-    "housing",
-    "local",
-    "councils",
-    "finance",
-    "investment",
-    "cooperation",
-    "inequality",
-    "growth",
-    "productivity",
-    "climate",
-    "transition",
-    "employment",
-    "skills",
-    "education",
-    "health",
-    "care",
-    "pensions",
-    "taxation",
-    "regulation",
-    "governance",
-    "accountability",
-    "citizens",
-    "institutions",
-    "europe",
-    "trade",
-    "industry",
-    "innovation",
-    "regions",
-    "devolution",
-    "austerity",
-    "recovery",
-    "social",
-    "solidarity",
-    "markets",
-    "enterprise",
-    "employees",
-    "stake",
-    "proceeds",
-    "providers",
-    "users",
-    "control",
-]
-FIRST = [
-    "Alex",
-    "Sam",
-    "Jo",
-    "Chris",
-    "Robin",
-    "Morgan",
-    "Jamie",
-    "Taylor",
-    "Casey",
-    "Jordan",
-    "Ali",
-    "Priya",
-    "Mei",
-    "Tomas",
-    "Ines",
-]
-LAST = [
-    "Murray",
-    "Guinan",
-    "Lent",
-    "Davies",
-    "Painter",
-    "Stephenson",
-    "Todd",
-    "Williams",
-    "Okafor",
-    "Novak",
-    "Haddad",
-]
+WORDS = (
+    "policy reform public services mutual ownership community wealth economy democracy "
+    "labour market welfare state housing local councils finance investment cooperation "
+    "inequality growth productivity climate transition employment skills education health "
+    "care pensions taxation regulation governance accountability citizens institutions "
+    "europe trade industry innovation regions devolution austerity recovery social "
+    "solidarity markets enterprise employees stake proceeds providers users control"
+).split()
+FIRST = "Alex Sam Jo Chris Robin Morgan Jamie Taylor Casey Jordan Ali Priya Mei Tomas".split()
+LAST = "Murray Guinan Lent Davies Painter Stephenson Todd Williams Okafor Novak".split()
 TOPICS = [
     "Economy", "Public services", "Mutualism", "Co-operatives", "Housing", "Health",
     "Education", "Climate", "Europe", "Local government", "Finance", "Employment",
