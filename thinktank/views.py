@@ -1,11 +1,13 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from essays.models import Essay
 from essays.views import attach_contributors, published_series_with_cards
+from series.models import DEFAULT_SITE_NAME
 
 HOME_SERIES = 3
 HOME_ESSAYS = 6
@@ -51,5 +53,6 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    # No context processors: the database may be what failed.
-    return render(request, "500.html", {"site": {"name": "Policy Network"}}, status=500)
+    # Rendered without the request, so no context processor touches what may have failed.
+    html = loader.get_template("500.html").render({"site": {"name": DEFAULT_SITE_NAME}})
+    return HttpResponseServerError(html)
