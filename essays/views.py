@@ -1,5 +1,5 @@
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, Prefetch, Q, Value
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Now
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from essays.models import Author, Essay, EssayAuthor
-from series.models import Series, Status
+from essays.models import Author, Essay, EssayAuthor, TaggedEssay
+from series.models import Series, Status, TaggedSeries
 from series.views import PreviewableMixin
 
 PAGE_SIZE = 20
@@ -48,6 +48,26 @@ def attach_contributors(series_list):
         series.contributors = [Author(name=name, slug=slug) for name, slug in by_series[series.pk]]
 
 
+def topics_in_use():
+    """Return the topics that published essays or series carry, by name."""
+    return Tag.objects.filter(
+        Q(
+            Exists(
+                TaggedEssay.objects.filter(
+                    tag=OuterRef("pk"), content_object__in=Essay.objects.published()
+                )
+            )
+        )
+        | Q(
+            Exists(
+                TaggedSeries.objects.filter(
+                    tag=OuterRef("pk"), content_object__in=Series.objects.published()
+                )
+            )
+        )
+    ).order_by("name")
+
+
 class IdeasView(TemplateView):
     """ "Ideas & Debate": series and standalone essays together, newest first."""
 
@@ -58,9 +78,13 @@ class IdeasView(TemplateView):
         series = Series.objects.published()
         # An essay belongs on its own card unless its series is there to hold it.
         essays = Essay.objects.published().exclude(series__in=Series.objects.published())
+        # One query gives the filter's choices and, from them, the chosen topic.
+        topics = list(topics_in_use())
         topic = None
         if topic_slug := self.request.GET.get("topic"):
-            topic = get_object_or_404(Tag, slug=topic_slug)
+            topic = next((t for t in topics if t.slug == topic_slug), None)
+            if topic is None:
+                raise Http404("No published work under this topic.")
             series = series.filter(topics=topic)
             essays = essays.filter(topics=topic)
         entries = (
@@ -80,7 +104,11 @@ class IdeasView(TemplateView):
         if topic:
             crumbs.append({"title": topic.name})
         context.update(
-            topic=topic, page_obj=page, entries=self.load_entries(list(page)), crumbs=crumbs
+            topic=topic,
+            topics=topics,
+            page_obj=page,
+            entries=self.load_entries(list(page)),
+            crumbs=crumbs,
         )
         return context
 
