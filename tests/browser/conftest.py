@@ -5,18 +5,19 @@ would refuse the ORM calls tests make to set up data; the test thread never runs
 of its own, so switching the check off here is safe.
 """
 
-import importlib
 import os
 import re
+import sys
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
 
-import pytest  # noqa: E402
-from django.apps import apps as django_apps  # noqa: E402
-from django.contrib.auth.models import Group, User  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.db.migrations.loader import MigrationLoader
+from playwright.sync_api import Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,6 +47,23 @@ MUTUALISM_ESSAYS = [
     ("Mutual councils as antidotes to populism", ["Martien Kuitenbrouwer"]),
     ("Investing in the mutualisation of public services", ["Richard Todd", "Ben Williams"]),
 ]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Give the browser suite a test database of its own.
+
+    Transactional tests flush every table after each test; a server-side run going on at
+    the same time on the shared `test_<name>` database would collide with those flushes.
+    """
+    from django.conf import settings
+
+    for db_settings in settings.DATABASES.values():
+        if db_settings["ENGINE"] == "django.db.backends.sqlite3":
+            continue
+        test_settings = db_settings.setdefault("TEST", {})
+        test_name = test_settings.get("NAME") or f"test_{db_settings['NAME']}"
+        test_settings["NAME"] = f"{test_name}_browser"
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +108,16 @@ def screenshots_dir():
     return SCREENSHOTS
 
 
+def roles_migration():
+    """Return the module of the data migration that defines `create_roles`, wherever it lives."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for migration in loader.disk_migrations.values():
+        module = sys.modules[type(migration).__module__]
+        if hasattr(module, "create_roles"):
+            return module
+    raise LookupError("No migration defines create_roles(): where are the editorial roles?")
+
+
 def ensure_roles():
     """Make sure the Editor and Contributor groups exist, with their permissions.
 
@@ -98,12 +126,11 @@ def ensure_roles():
     """
     if Group.objects.filter(name__in=ROLES).count() == len(ROLES):
         return
-    migration = importlib.import_module("thinktank.migrations.0002_editorial_roles")
     # create_roles toggles `models_module` on each app config; on the global registry that
     # would stop later post_migrate handlers (run after each flush), so put them back.
     saved = {config.label: config.models_module for config in django_apps.get_app_configs()}
     try:
-        migration.create_roles(django_apps, None)
+        roles_migration().create_roles(django_apps, None)
     finally:
         for config in django_apps.get_app_configs():
             config.models_module = saved[config.label]
@@ -137,3 +164,33 @@ def log_in(page: Page, user, password=PASSWORD):
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
     expect(page.locator("#user-tools")).to_contain_text(user.username)
+
+
+def choose_autocomplete(page: Page, select_id: str, search: str, option: str):
+    """Pick `option` in the admin's select2 autocomplete widget for `<select id=select_id>`."""
+    page.locator(f"#{select_id} + .select2-container").click()
+    page.locator(".select2-container--open .select2-search__field").fill(search)
+    page.locator(".select2-container--open").get_by_role("option", name=option, exact=True).click()
+    expect(page.locator(f"#select2-{select_id}-container")).to_contain_text(option)
+
+
+def rich_text_editor(page: Page, field: str):
+    """Return the WYSIWYG editor (ProseMirror's contenteditable) of the admin field `field`."""
+    return page.locator(f".prose-editor:has(#id_{field}) .ProseMirror[contenteditable=true]")
+
+
+def type_rich_text(page: Page, field: str, *paragraphs: str):
+    """Type `paragraphs` into the field's WYSIWYG editor, pressing Enter between them."""
+    editor = rich_text_editor(page, field)
+    editor.click()
+    for number, paragraph in enumerate(paragraphs):
+        if number:
+            page.keyboard.press("Enter")
+        page.keyboard.type(paragraph)
+    expect(editor).to_contain_text(paragraphs[-1])
+
+
+def save_admin_form(page: Page):
+    """Click Save and check the admin says it worked."""
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
