@@ -6,9 +6,9 @@ from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from series.images import refresh_renditions
-from series.models import Publishable, PublishableQuerySet, Series
-from series.richtext import RichTextField, word_count
+from series.images import save_renditions
+from series.models import Publishable, PublishableQuerySet, Series, fill_slug
+from series.richtext import RichTextField, sanitize_html, word_count
 
 WORDS_PER_MINUTE = 230
 
@@ -42,8 +42,9 @@ class Author(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.portrait_renditions = refresh_renditions(self.portrait, self.portrait_renditions)
+        fill_slug(self, self.name)
         super().save(*args, **kwargs)
+        save_renditions(self, "portrait", "portrait_renditions")
 
     def get_absolute_url(self):
         return reverse("essays:author", kwargs={"slug": self.slug})
@@ -106,7 +107,8 @@ class Essay(Publishable):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.word_count = word_count(self.standfirst) + word_count(self.body)
+        fill_slug(self, self.title)
+        self.word_count = word_count(self.standfirst) + word_count(sanitize_html(self.body))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

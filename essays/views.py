@@ -25,6 +25,7 @@ def published_series_with_cards():
             )
         )
         .prefetch_related("topics")
+        .order_by("-published_at", "-pk")  # annotating with Count drops Meta.ordering
     )
 
 
@@ -76,8 +77,7 @@ class IdeasView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         series = Series.objects.published()
-        # An essay belongs on its own card unless its series is there to hold it.
-        essays = Essay.objects.published().exclude(series__in=Series.objects.published())
+        essays = Essay.objects.published()
         # One query gives the filter's choices and, from them, the chosen topic.
         topics = list(topics_in_use())
         topic = None
@@ -87,6 +87,8 @@ class IdeasView(TemplateView):
                 raise Http404("No published work under this topic.")
             series = series.filter(topics=topic)
             essays = essays.filter(topics=topic)
+        # An essay has its own card unless a series card in this listing holds it.
+        essays = essays.exclude(series__in=series)
         entries = (
             series.annotate(kind=Value("series", output_field=CharField()))
             .values_list("kind", "pk", "published_at")
@@ -194,6 +196,7 @@ class TopicDetailView(ListView):
             {"title": self.topic.name},
         ]
         context["series_list"] = list(published_series_with_cards().filter(topics=self.topic))
+        attach_contributors(context["series_list"])
         if not context["essays"] and not context["series_list"]:
             raise Http404("No published work under this topic.")
         return context

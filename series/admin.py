@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from series.models import Series, SiteSettings, Status
@@ -88,10 +89,18 @@ class SeriesAdmin(PublishingAdmin):
 
 @admin.register(SiteSettings)
 class SiteSettingsAdmin(admin.ModelAdmin):
+    """One row, made by a migration: the list goes straight to its form."""
+
     fields = ["name", "tagline", "about"]
 
     def has_add_permission(self, request):
-        return not SiteSettings.objects.exists()
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        settings_row = SiteSettings.load()
+        if settings_row._state.adding and self.has_change_permission(request):
+            settings_row.save()  # the row was removed by hand: put it back
+        return redirect("admin:series_sitesettings_change", settings_row.pk)

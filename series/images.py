@@ -51,6 +51,20 @@ def refresh_renditions(field_file, renditions: dict) -> dict:
     return build_renditions(field_file)
 
 
+def save_renditions(instance, image_field: str, renditions_field: str) -> None:
+    """Bring `instance`'s renditions up to date with its image; call after it is saved.
+
+    The uploaded file is only in storage, under its final name, once the model is saved.
+    """
+    current = getattr(instance, renditions_field)
+    renditions = refresh_renditions(getattr(instance, image_field), current)
+    if renditions != current:
+        setattr(instance, renditions_field, renditions)
+        type(instance)._default_manager.filter(pk=instance.pk).update(
+            **{renditions_field: renditions}
+        )
+
+
 def srcset(renditions: dict) -> str:
     """Return the `srcset` attribute value for stored renditions."""
     return ", ".join(

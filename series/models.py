@@ -3,14 +3,28 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from series.images import refresh_renditions
+from series.images import save_renditions
 from series.richtext import RichTextField
 
 DEFAULT_SITE_NAME = "Policy Network"
 DEFAULT_TAGLINE = "Leading international thinktank and political network"
+
+
+def fill_slug(instance, source: str) -> None:
+    """Give `instance` a unique slug from `source` (slugify) when it has none."""
+    if instance.slug:
+        return
+    field = instance._meta.get_field("slug")
+    base = slugify(source)[: field.max_length - 8] or "untitled"
+    slug, suffix = base, 2
+    others = type(instance)._default_manager.exclude(pk=instance.pk)
+    while others.filter(slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    instance.slug = slug
 
 
 class Status(models.TextChoices):
@@ -62,8 +76,9 @@ class Publishable(models.Model):
     def save(self, *args, **kwargs):
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        self.hero_renditions = refresh_renditions(self.hero_image, self.hero_renditions)
+        fill_slug(self, self.title)
         super().save(*args, **kwargs)
+        save_renditions(self, "hero_image", "hero_renditions")
 
     def clean(self):
         super().clean()
