@@ -13,10 +13,8 @@ def client_ip(request) -> str:
 def signup_allowed(request) -> bool:
     """Count this sign-up against the client's IP; False once the limit is reached."""
     limit, window = settings.NEWSLETTER_SIGNUP_RATE_LIMIT
-    key = (
-        "newsletter:signup-rate:"
-        + salted_hmac("newsletter.ratelimit", client_ip(request)).hexdigest()
-    )
+    ip_key = salted_hmac("newsletter.ratelimit", client_ip(request), algorithm="sha256")
+    key = f"newsletter:signup-rate:{ip_key.hexdigest()}"
     if cache.add(key, 1, timeout=window):
         return True
     try:

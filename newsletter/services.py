@@ -28,7 +28,9 @@ def normalize_email(email: str) -> str:
 
 
 def hash_email(email: str) -> str:
-    return salted_hmac("newsletter.suppression", normalize_email(email)).hexdigest()
+    return salted_hmac(
+        "newsletter.suppression", normalize_email(email), algorithm="sha256"
+    ).hexdigest()
 
 
 def hash_ip(ip_address: str | None) -> str:
@@ -41,7 +43,7 @@ def hash_ip(ip_address: str | None) -> str:
         return ""
     prefix = 24 if ip.version == 4 else 48
     network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
-    return salted_hmac("newsletter.ip", str(network)).hexdigest()
+    return salted_hmac("newsletter.ip", str(network), algorithm="sha256").hexdigest()
 
 
 def _locked_subscriber(email: str) -> Subscriber:

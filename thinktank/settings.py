@@ -87,6 +87,8 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL, or an SQLite file under var/ so `make run` needs no setup.
+if "DATABASE_URL" not in os.environ:
+    VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
