@@ -36,14 +36,14 @@ migrate: venv
 
 demo: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo_content
-	DJANGO_DEBUG=1 $(PY) manage.py ensure_admin
 
 run: demo
 	@mkdir -p var
 	DJANGO_DEBUG=1 $(PY) manage.py db_worker >var/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	echo "Background worker running (log: var/worker.log)."; \
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py ensure_admin; \
+	DJANGO_DEBUG=1 SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: lint check-migrations test-postgres test-sqlite test-browser
 

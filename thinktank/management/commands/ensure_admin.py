@@ -32,6 +32,6 @@ class Command(BaseCommand):
         username, password = CREDENTIALS_FILE.read_text().split()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Admin login: http://127.0.0.1:8000/admin/  user: {username}  password: {password}"
+                f"Admin login: {settings.SITE_URL}/admin/  user: {username}  password: {password}"
             )
         )
