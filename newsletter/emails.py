@@ -24,7 +24,7 @@ def _sender(site_name: str) -> str:
 def _message_id(kind: str, subscriber, sent_at) -> str:
     # Stable for one logical email, so a retried send is recognisable as the same message.
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"<newsletter.{kind}.{subscriber.pk}.{int(sent_at.timestamp())}@{domain}>"
+    return f"<{kind}.{subscriber.pk}.{int(sent_at.timestamp())}@{domain}>"
 
 
 def _build(kind, subscriber, *, subject, context, sent_at, unsubscribe=True):

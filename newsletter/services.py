@@ -104,7 +104,7 @@ def subscribe(
             subscriber.confirmation_sent_at = now
         subscriber.save()
         if queue:
-            tasks.send_confirmation_email.enqueue(subscriber.pk)
+            tasks.send_confirmation_email.enqueue(subscriber.pk, now.isoformat())
     return SignupOutcome(subscriber, confirmation_queued=queue)
 
 
@@ -239,7 +239,8 @@ def write_confirmed_csv(stream) -> int:
     count = 0
     confirmed = Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).order_by("email")
     for email, name, confirmed_at in confirmed.values_list("email", "name", "confirmed_at"):
-        writer.writerow([email, _csv_safe(name), confirmed_at.isoformat() if confirmed_at else ""])
+        confirmed = confirmed_at.isoformat() if confirmed_at else ""
+        writer.writerow([_csv_safe(email), _csv_safe(name), confirmed])
         count += 1
     return count
 

@@ -2,7 +2,7 @@
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.tasks import task
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
-def _send_or_retry(message, retry_task, subscriber_id, attempt):
+def _send_or_retry(message, retry_task, args, attempt):
     try:
         message.send()
     except TRANSIENT_ERRORS:
@@ -25,7 +25,7 @@ def _send_or_retry(message, retry_task, subscriber_id, attempt):
             logger.exception("Giving up on %s after %d attempts", retry_task.name, attempt)
             raise
         run_after = timezone.now() + timedelta(seconds=delays[attempt - 1])
-        retry_task.using(run_after=run_after).enqueue(subscriber_id, attempt + 1)
+        retry_task.using(run_after=run_after).enqueue(*args, attempt=attempt + 1)
         logger.warning(
             "Sending failed (attempt %d); retrying %s at %s", attempt, retry_task.name, run_after
         )
@@ -34,14 +34,21 @@ def _send_or_retry(message, retry_task, subscriber_id, attempt):
 
 
 @task
-def send_confirmation_email(subscriber_id: int, attempt: int = 1) -> str:
+def send_confirmation_email(subscriber_id: int, requested_at: str, attempt: int = 1) -> str:
+    """Send the confirmation requested at `requested_at`, unless a newer request replaced it."""
     subscriber = Subscriber.objects.filter(
         pk=subscriber_id, status=Subscriber.Status.PENDING
     ).first()
     if subscriber is None:
         return "skipped: no longer pending"
+    sent_at = subscriber.confirmation_sent_at
+    if sent_at is None or sent_at != datetime.fromisoformat(requested_at):
+        return "skipped: superseded by a newer confirmation request"
     return _send_or_retry(
-        emails.confirmation_message(subscriber), send_confirmation_email, subscriber_id, attempt
+        emails.confirmation_message(subscriber),
+        send_confirmation_email,
+        (subscriber_id, requested_at),
+        attempt,
     )
 
 
@@ -53,5 +60,5 @@ def send_welcome_email(subscriber_id: int, attempt: int = 1) -> str:
     if subscriber is None:
         return "skipped: no longer confirmed"
     return _send_or_retry(
-        emails.welcome_message(subscriber), send_welcome_email, subscriber_id, attempt
+        emails.welcome_message(subscriber), send_welcome_email, (subscriber_id,), attempt
     )

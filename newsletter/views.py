@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -18,9 +19,13 @@ def link_problem(request, error):
     return render(
         request,
         "newsletter/link_problem.html",
-        {"problem": problem, "form": SignupForm()},
+        {"problem": problem, "form": SignupForm(), "valid_days": confirmation_days()},
         status=status,
     )
+
+
+def confirmation_days():
+    return settings.NEWSLETTER_CONFIRMATION_MAX_AGE // 86400
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,7 +35,12 @@ def signup(request):
         return render(request, "newsletter/signup.html", {"form": form})
 
     if not signup_allowed(request):
-        return render(request, "newsletter/rate_limited.html", status=429)
+        window = settings.NEWSLETTER_SIGNUP_RATE_LIMIT[1]
+        response = render(
+            request, "newsletter/rate_limited.html", {"wait_minutes": -(-window // 60)}, status=429
+        )
+        response["Retry-After"] = str(window)
+        return response
     form = SignupForm(request.POST)
     if not form.is_valid():
         return render(request, "newsletter/signup.html", {"form": form}, status=400)
@@ -46,7 +56,7 @@ def signup(request):
 
 
 def check_inbox(request):
-    return render(request, "newsletter/check_inbox.html")
+    return render(request, "newsletter/check_inbox.html", {"valid_days": confirmation_days()})
 
 
 @require_http_methods(["GET", "POST"])

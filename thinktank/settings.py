@@ -150,8 +150,8 @@ def mailers_from_url(url):
     options = {
         "host": parts.hostname or "localhost",
         "port": parts.port or 25,
-        "timeout": int(query.get("timeout", ["10"])[0]),
-        "use_tls": query.get("tls", ["0"])[0] == "1",
+        "timeout": float(query.get("timeout", ["10"])[0]),
+        "use_tls": query.get("tls", ["0"])[0].lower() in {"1", "true", "yes", "on"},
         "use_ssl": parts.scheme == "smtps",
     }
     if parts.username:
