@@ -8,6 +8,7 @@ from taggit.models import TaggedItemBase
 
 from series.images import save_renditions
 from series.models import Publishable, PublishableQuerySet, Series, fill_slug
+from series.redirects import previous_url, record_move
 from series.richtext import RichTextField, sanitize_html, word_count
 
 WORDS_PER_MINUTE = 230
@@ -43,7 +44,9 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs):
         fill_slug(self, self.name)
+        old_url = previous_url(self)
         super().save(*args, **kwargs)
+        record_move(old_url, self.get_absolute_url())
         save_renditions(self, "portrait", "portrait_renditions")
 
     def get_absolute_url(self):

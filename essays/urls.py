@@ -1,11 +1,29 @@
 from django.urls import path
 
-from essays import views
+from essays import feeds, views
 
 app_name = "essays"
 urlpatterns = [
     path("ideas/", views.IdeasView.as_view(), name="ideas"),
     path("essays/<slug:slug>/", views.EssayDetailView.as_view(), name="detail"),
+    path(
+        "essays/<slug:slug>/cite.bib",
+        views.citation_download,
+        {"extension": "bib"},
+        name="cite_bib",
+    ),
+    path(
+        "essays/<slug:slug>/cite.ris",
+        views.citation_download,
+        {"extension": "ris"},
+        name="cite_ris",
+    ),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic"),
+    path("feeds/essays/", feeds.AllEssaysFeed(), name="feed"),
+    # The series feed lives here, not in series/urls.py: series never imports essays.
+    path("series/<slug:slug>/feed/", feeds.SeriesFeed(), name="series_feed"),
+    path("authors/<slug:slug>/feed/", feeds.AuthorFeed(), name="author_feed"),
+    path("topics/<slug:slug>/feed/", feeds.TopicFeed(), name="topic_feed"),
+    path("search/", views.SearchView.as_view(), name="search"),
 ]

@@ -1,14 +1,17 @@
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Now
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from essays import citations, search
+from essays.metadata import author_meta, essay_meta
 from essays.models import Author, Essay, EssayAuthor, TaggedEssay
-from series.models import Series, Status, TaggedSeries
+from series.models import Series, SiteSettings, Status, TaggedSeries
 from series.views import PreviewableMixin
 
 PAGE_SIZE = 20
@@ -164,7 +167,40 @@ class EssayDetailView(PreviewableMixin, DetailView):
                     next_part=parts[index + 1] if index + 1 < len(parts) else None,
                 )
         context["crumbs"] = [*crumbs, {"title": essay.title}]
+        if essay.is_published:
+            # Read here, and given to the template as `site`, so the page still reads it once.
+            context["site"] = site = SiteSettings.load()
+            citation = citations.Citation.for_essay(essay, site.name, citations.essay_url(essay))
+            context["citations"] = citations.formatted(citation)
+            context["meta"] = essay_meta(essay, context["crumbs"], citation)
         return context
+
+
+CITATION_DOWNLOADS = {
+    "bib": (citations.bibtex, "application/x-bibtex; charset=utf-8"),
+    "ris": (citations.ris, "application/x-research-info-systems; charset=utf-8"),
+}
+
+
+def citation_download(request, slug, extension):
+    """Return a published essay's citation as a BibTeX or RIS file for reference managers."""
+    essay = get_object_or_404(
+        Essay.objects.published()
+        .select_related("series")
+        .prefetch_related(
+            Prefetch("bylines", queryset=EssayAuthor.objects.select_related("author"))
+        ),
+        slug=slug,
+    )
+    formatter, content_type = CITATION_DOWNLOADS[extension]
+    citation = citations.Citation.for_essay(
+        essay, SiteSettings.load().name, citations.essay_url(essay)
+    )
+    response = HttpResponse(formatter(citation).encode(), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{essay.slug}.{extension}"
+    )
+    return response
 
 
 class AuthorDetailView(DetailView):
@@ -176,6 +212,7 @@ class AuthorDetailView(DetailView):
         context["essays"] = (
             Essay.objects.published().filter(authors=self.object).with_listing_data()
         )
+        context["meta"] = author_meta(self.object)
         return context
 
 
@@ -199,4 +236,23 @@ class TopicDetailView(ListView):
         attach_contributors(context["series_list"])
         if not context["essays"] and not context["series_list"]:
             raise Http404("No published work under this topic.")
+        return context
+
+
+class SearchView(TemplateView):
+    """Full-text search: any input gives a page, never an error."""
+
+    template_name = "essays/search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = search.clean_query(self.request.GET.get("q", ""))
+        context.update(query=query, crumbs=[{"title": "Search"}])
+        if not query:
+            return context
+        finder = search.Search(query)
+        page = Paginator(finder.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        context.update(page_obj=page, hits=finder.hits(list(page)))
+        if not page.paginator.count:
+            context["suggested_topics"] = list(topics_in_use()[:12])
         return context

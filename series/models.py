@@ -1,3 +1,4 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
@@ -8,6 +9,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from series.images import save_renditions
+from series.redirects import previous_url, record_move
 from series.richtext import RichTextField
 
 DEFAULT_SITE_NAME = "Policy Network"
@@ -67,6 +69,8 @@ class Publishable(models.Model):
     )
     hero_credit = models.CharField("hero image credit", max_length=250, blank=True)
     hero_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    # Weighted full-text document, kept current by essays.search (PostgreSQL only).
+    search_document = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,7 +81,9 @@ class Publishable(models.Model):
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         fill_slug(self, self.title)
+        old_url = previous_url(self)
         super().save(*args, **kwargs)
+        record_move(old_url, self.get_absolute_url())
         save_renditions(self, "hero_image", "hero_renditions")
 
     def clean(self):

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
 
+from series.metadata import series_meta
 from series.models import Series
 
 
@@ -56,4 +57,8 @@ class SeriesDetailView(PreviewableMixin, DetailView):
             {"title": "Ideas & Debate", "url": reverse("essays:ideas")},
             {"title": self.object.title},
         ]
+        if self.object.is_published:
+            context["meta"] = series_meta(
+                self.object, context["crumbs"], self.object.essays_in_order
+            )
         return context

@@ -26,6 +26,15 @@ def demo(db):
         "/topics/co-operatives/",
         "/healthz",
         "/robots.txt",
+        "/feeds/essays/",
+        "/series/mutualism-social-democratic-policy-in-an-age-of-austerity/feed/",
+        "/authors/robin-murray/feed/",
+        "/topics/co-operatives/feed/",
+        "/sitemap.xml",
+        "/sitemap-essays.xml",
+        "/sitemap-series.xml",
+        "/sitemap-authors.xml",
+        "/sitemap-topics.xml",
     ],
 )
 def test_every_page_type_renders_with_demo_content(client, demo, path):

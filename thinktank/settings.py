@@ -47,7 +47,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.sites",
+    "django.contrib.redirects",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.postgres",
     "taggit",
     "django_prose_editor",
     "django_tasks_db",
@@ -63,7 +67,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Old URLs (slug changes, the previous site) answer 301 instead of 404.
+    "thinktank.middleware.QueryAwareRedirectFallbackMiddleware",
 ]
+SITE_ID = 1
 
 ROOT_URLCONF = "thinktank.urls"
 WSGI_APPLICATION = "thinktank.wsgi.application"

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
-from django.views.generic import TemplateView
 
-from thinktank import views
+from thinktank import sitemaps, views
 
 admin.site.site_header = "Thinktank editorial"
 admin.site.site_title = "Thinktank"
@@ -15,10 +15,13 @@ urlpatterns = [
     path("series/", include("series.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
     path(
-        "robots.txt",
-        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
-        name="robots",
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap-section",
     ),
     path("admin/", admin.site.urls),
 ]

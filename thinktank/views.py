@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
@@ -34,6 +36,13 @@ def healthz(request):
     except Exception:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def robots_txt(request):
+    """Return robots.txt, pointing crawlers to the sitemap on the public site."""
+    sitemap_url = settings.SITE_URL + reverse("sitemap")
+    text = loader.render_to_string("robots.txt", {"sitemap_url": sitemap_url})
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
 def bad_request(request, exception=None):

@@ -1,7 +1,12 @@
 """Template helpers shared by every page: rich text, bylines, responsive images."""
 
+import json
+from urllib.parse import urlencode
+
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from series import images
 from series.richtext import render_html
@@ -32,3 +37,30 @@ def responsive_image(renditions, alt, sizes="100vw", lazy=True, css_class=""):
         format_html(' loading="lazy" decoding="async"') if lazy else "",
         format_html(' class="{}"', css_class) if css_class else "",
     )
+
+
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def json_ld(data):
+    """Render structured data as <script type="application/ld+json">, safe against </script>."""
+    if not data:
+        return ""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(payload.translate(_JSON_SCRIPT_ESCAPES)),  # noqa: S308 - escaped for <script>
+    )
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """Return this page's absolute URL, keeping only the query parameters that select content."""
+    request = context["request"]
+    kept = {"topic": request.GET["topic"]} if request.GET.get("topic") else {}
+    # The page actually shown, not whatever was asked for (?page=abc shows page 1).
+    if (page := context.get("page_obj")) is not None and page.number > 1:
+        kept["page"] = page.number
+    query = f"?{urlencode(kept)}" if kept else ""
+    return f"{settings.SITE_URL}{request.path}{query}"

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from taggit.models import Tag
 
+from essays import search
 from essays.models import Author, Essay, EssayAuthor, TaggedEssay
 from series.models import Series, Status, TaggedSeries
 
@@ -104,7 +105,9 @@ class Command(BaseCommand):
             ],
             batch_size=BATCH,
         )
-        return [s.pk for s in series]
+        series_ids = [s.pk for s in series]
+        search.refresh_series(series_ids)
+        return series_ids
 
     def make_essays(self, rng, run, start, size, words, paragraphs, now, authors, series, tags):
         per_paragraph = 80
@@ -135,3 +138,5 @@ class Command(BaseCommand):
             tagged += [TaggedEssay(content_object=essay, tag=t) for t in rng.sample(tags, 3)]
         EssayAuthor.objects.bulk_create(bylines, batch_size=BATCH)
         TaggedEssay.objects.bulk_create(tagged, batch_size=BATCH)
+        # bulk_create sends no signals: fill the search documents for the batch at once.
+        search.refresh_essays([essay.pk for essay in created])

@@ -1,0 +1,248 @@
+"""Full-text search over published essays and series.
+
+On PostgreSQL each essay and series stores a weighted `tsvector` (title A; standfirst,
+author names and topics B; body C), GIN-indexed and refreshed whenever the essay, its
+bylines, its authors or its topics change. Queries use web-search syntax ("a phrase",
+-word, or). SQLite, the embedded default, gets a simpler substring search on the same page.
+"""
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+
+from essays.models import Essay, EssayAuthor, TaggedEssay
+from series.models import Series, TaggedSeries
+
+CONFIG = "english"
+MAX_QUERY_LENGTH = 300
+# Control characters never appear in documents, so they mark matches safely until escaping.
+MARK_START, MARK_END = "\x02", "\x03"
+
+
+def uses_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def clean_query(raw: str) -> str:
+    """Return the reader's query, bounded and without characters databases refuse."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in raw)
+    return " ".join(cleaned.split())[:MAX_QUERY_LENGTH]
+
+
+def _names_of(through_model, owner_field, name_path):
+    """A subquery: the space-joined names (authors, topics) attached to the outer row."""
+    return Coalesce(
+        Subquery(
+            through_model.objects.filter(**{owner_field: OuterRef("pk")})
+            .order_by()
+            .values(owner_field)
+            .annotate(names=StringAgg(name_path, Value(" ")))
+            .values("names")[:1],
+            output_field=CharField(),
+        ),
+        Value(""),
+    )
+
+
+def essay_document():
+    return (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector("standfirst", weight="B", config=CONFIG)
+        + SearchVector(_names_of(EssayAuthor, "essay", "author__name"), weight="B", config=CONFIG)
+        + SearchVector(
+            _names_of(TaggedEssay, "content_object", "tag__name"), weight="B", config=CONFIG
+        )
+        + SearchVector("body", weight="C", config=CONFIG)
+    )
+
+
+def series_document():
+    return (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector("standfirst", weight="B", config=CONFIG)
+        + SearchVector(
+            _names_of(TaggedSeries, "content_object", "tag__name"), weight="B", config=CONFIG
+        )
+        + SearchVector("intro", weight="C", config=CONFIG)
+    )
+
+
+def refresh_essays(essay_ids) -> None:
+    """Recompute the stored search documents of these essays (one UPDATE)."""
+    if uses_postgres() and essay_ids:
+        Essay.objects.filter(pk__in=list(essay_ids)).update(search_document=essay_document())
+
+
+def refresh_series(series_ids) -> None:
+    if uses_postgres() and series_ids:
+        Series.objects.filter(pk__in=list(series_ids)).update(search_document=series_document())
+
+
+def _body_or(*, standfirst, body):
+    """The text a snippet is cut from: the body, or the standfirst when there is no body.
+
+    Not both: bodies often open with their standfirst, and a snippet should not repeat it.
+    """
+    return Case(When(**{body: ""}, then=F(standfirst)), default=F(body), output_field=TextField())
+
+
+class StripTags(Func):
+    """SQL: the text of an HTML fragment, tags replaced by spaces (for snippets)."""
+
+    function = "regexp_replace"
+    template = "%(function)s(%(expressions)s, '<[^>]+>', ' ', 'g')"
+    output_field = CharField()
+
+
+@dataclass
+class Hit:
+    kind: str  # "essay" or "series"
+    object: object
+    snippet: str
+
+
+def render_snippet(text: str) -> str:
+    """Escape a snippet and turn the match markers into <mark> elements."""
+    safe = escape(html.unescape(text))
+    safe = safe.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    return mark_safe(safe)  # noqa: S308 - escaped above; only our own markers become tags
+
+
+class Search:
+    """A search over published essays and series, paginated over (kind, pk, rank) rows."""
+
+    def __init__(self, query: str):
+        self.query = query
+        self.postgres = uses_postgres()
+        if self.postgres:
+            self.ts_query = SearchQuery(query, search_type="websearch", config=CONFIG)
+
+    def rows(self):
+        """Return a union queryset of ("essay"|"series", pk, rank, published_at), best first."""
+        essays = Essay.objects.published()
+        series = Series.objects.published()
+        if self.postgres:
+            essays = essays.filter(search_document=self.ts_query).annotate(
+                rank=SearchRank(F("search_document"), self.ts_query)
+            )
+            series = series.filter(search_document=self.ts_query).annotate(
+                rank=SearchRank(F("search_document"), self.ts_query)
+            )
+        else:
+            essays = essays.filter(
+                Q(title__icontains=self.query)
+                | Q(standfirst__icontains=self.query)
+                | Q(bylines__author__name__icontains=self.query)
+                | Q(topics__name__icontains=self.query)
+                | Q(body__icontains=self.query)
+            ).distinct()
+            series = series.filter(
+                Q(title__icontains=self.query)
+                | Q(standfirst__icontains=self.query)
+                | Q(intro__icontains=self.query)
+            )
+            essays = essays.annotate(rank=self._substring_rank())
+            series = series.annotate(rank=self._substring_rank())
+
+        def shape(queryset, kind):
+            return (
+                queryset.annotate(kind=Value(kind, output_field=CharField()))
+                .values_list("kind", "pk", "rank", "published_at")
+                .order_by()
+            )
+
+        return (
+            shape(essays, "essay")
+            .union(shape(series, "series"), all=True)
+            .order_by("-rank", "-published_at", "-pk")
+        )
+
+    def _substring_rank(self):
+        return Case(
+            When(title__icontains=self.query, then=Value(3.0)),
+            When(standfirst__icontains=self.query, then=Value(2.0)),
+            default=Value(1.0),
+            output_field=FloatField(),
+        )
+
+    def hits(self, rows) -> list[Hit]:
+        """Return the page's results, in the page's order, with highlighted snippets."""
+        essay_ids = [pk for kind, pk, _, _ in rows if kind == "essay"]
+        series_ids = [pk for kind, pk, _, _ in rows if kind == "series"]
+        essays = Essay.objects.with_listing_data()
+        series = Series.objects.prefetch_related("topics")
+        if self.postgres:
+            essays = essays.annotate(
+                snippet=self._headline(_body_or(standfirst="standfirst", body="body"))
+            )
+            series = series.annotate(
+                snippet=self._headline(_body_or(standfirst="standfirst", body="intro"))
+            )
+        loaded = {
+            "essay": essays.in_bulk(essay_ids) if essay_ids else {},
+            "series": series.in_bulk(series_ids) if series_ids else {},
+        }
+        hits = []
+        for kind, pk, _, _ in rows:
+            item = loaded[kind].get(pk)
+            if item is None:
+                continue
+            snippet = item.snippet if self.postgres else self._substring_snippet(item, kind)
+            hits.append(Hit(kind, item, render_snippet(snippet)))
+        return hits
+
+    def _headline(self, text):
+        return SearchHeadline(
+            StripTags(text),
+            self.ts_query,
+            config=CONFIG,
+            start_sel=MARK_START,
+            stop_sel=MARK_END,
+            max_words=40,
+            min_words=20,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+
+    def _substring_snippet(self, item, kind, width=220):
+        text = " ".join(
+            strip_tags(f"{item.standfirst} {item.body if kind == 'essay' else item.intro}").split()
+        )
+        text = html.unescape(text)
+        match = re.search(re.escape(self.query), text, flags=re.IGNORECASE)
+        if match is None:
+            return text[:width]
+        start = max(0, match.start() - width // 2)
+        excerpt = text[start : start + width]
+        marked = re.sub(
+            re.escape(self.query),
+            lambda m: f"{MARK_START}{m.group(0)}{MARK_END}",
+            excerpt,
+            flags=re.IGNORECASE,
+        )
+        return ("… " if start else "") + marked + " …"
