@@ -1,5 +1,8 @@
 import pytest
 from django.test import override_settings
+from django_tasks_db.management.commands import db_worker
+
+from tests.mail import run_db_worker, running_smtp_server
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,3 +53,32 @@ def editor(db, django_user_model):
 def contributor(db, django_user_model):
     """A staff member in the "Contributor" group created by the roles migration."""
     return _staff_user(django_user_model, "contributor", group="Contributor")
+
+
+# Email: a real SMTP server on loopback and the task worker (see tests/mail.py) -----------
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SMTP server on loopback, with MAILERS pointing at it."""
+    with running_smtp_server(settings) as server:
+        yield server
+
+
+@pytest.fixture
+def stopped_smtp_server(settings):
+    """An SMTP server that is down (nothing listens on its port) until the test starts it."""
+    with running_smtp_server(settings, started=False) as server:
+        yield server
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """Return a function that runs the database task worker until no task is ready.
+
+    The worker closes "old" database connections between tasks, as a long-running process
+    should; inside a test's transaction that would close the test's own connection, so it
+    is switched off here (as Django's TestCase does for the request signals).
+    """
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    return run_db_worker

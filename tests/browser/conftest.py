@@ -13,6 +13,7 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
@@ -33,6 +34,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PASSWORD = "correct-horse-battery-staple-42"
 ROLES = ("Editor", "Contributor")
 DEFAULT_TIMEOUT_MS = 10_000
+# The screen sizes accessibility checks run at (parametrize tests with `VIEWPORTS`).
+VIEWPORTS = {
+    "phone": {"width": 375, "height": 740},
+    "desktop": {"width": 1280, "height": 900},
+}
 
 MUTUALISM_SLUG = "mutualism-social-democratic-policy-in-an-age-of-austerity"
 MUTUALISM_TITLE = "Mutualism: social democratic policy in an age of austerity"
@@ -100,6 +106,12 @@ def page(new_context) -> Page:
 @pytest.fixture
 def demo_content(transactional_db):
     call_command("load_demo_content", verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def axe():
+    """axe-core, to run on a Playwright page: `axe.run(page).violations_count`."""
+    return Axe()
 
 
 @pytest.fixture(scope="session")

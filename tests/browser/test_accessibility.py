@@ -4,9 +4,8 @@ Each page is also saved as a full-page screenshot under var/screenshots/ for peo
 """
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import MUTUALISM_SLUG
+from tests.browser.conftest import MUTUALISM_SLUG, VIEWPORTS
 
 pytestmark = pytest.mark.browser
 
@@ -19,15 +18,6 @@ PAGES = {
     "topic": ("/topics/co-operatives/", 200),
     "404": ("/no-such-page/", 404),
 }
-VIEWPORTS = {
-    "phone": {"width": 375, "height": 740},
-    "desktop": {"width": 1280, "height": 900},
-}
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 @pytest.mark.parametrize("viewport_name", VIEWPORTS)

@@ -10,97 +10,33 @@ starts; the `settings` fixture's override comes later and is read again on every
 the emails below really travel over SMTP to aiosmtpd.
 """
 
-import email
-import email.policy
 import re
-import signal
-import socket
-import threading
-from dataclasses import dataclass, field
-from io import StringIO
 
 import pytest
-from aiosmtpd.controller import Controller
-from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from newsletter import tokens
 from newsletter.consent import CONSENT_WORDING
 from newsletter.models import Subscriber
+from tests.browser.conftest import VIEWPORTS
 
 pytestmark = pytest.mark.browser
 
 ESSAY_PATH = "/essays/investing-in-the-mutualisation-of-public-services/"
-VIEWPORTS = {
-    "phone": {"width": 375, "height": 740},
-    "desktop": {"width": 1280, "height": 900},
-}
 EMAIL_ERROR = "Enter a valid email address, like name@example.org."
 CONSENT_ERROR = "Tick the box to agree to receive the newsletter."
 
 
-# --- A real SMTP server and the task worker ---------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it accepts, raw, with its recipients."""
-
-    raw: list[tuple[list[str], bytes]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.raw.append((list(envelope.rcpt_tos), envelope.original_content))
-        return "250 Message accepted for delivery"
-
-    def messages_to(self, address: str) -> list[email.message.EmailMessage]:
-        with self.lock:
-            raw = list(self.raw)
-        return [
-            email.message_from_bytes(content, policy=email.policy.default)
-            for recipients, content in raw
-            if address.lower() in (recipient.lower() for recipient in recipients)
-        ]
+# --- The real SMTP server (tests/mail.py, via tests/conftest.py) --------------------------
 
 
 @pytest.fixture
-def mailbox(settings, live_server):
-    """Run an SMTP server on loopback, point MAILERS at it and email links at the live server."""
-    port = free_port()
-    handler = Mailbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
+def mailbox(smtp_server, settings, live_server):
+    """The SMTP server on loopback, with links in emails pointing at the live server."""
     settings.SITE_URL = live_server.url
-    yield handler
-    controller.stop()
-
-
-def run_worker():
-    """Run the database task worker until no task is ready (as `db_worker --batch` would)."""
-    # db_worker installs its own SIGINT/SIGTERM/SIGQUIT handlers: give pytest its own back.
-    signals = [signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGQUIT", None)]
-    saved = {sig: signal.getsignal(sig) for sig in signals if sig is not None}
-    try:
-        call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO())
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
+    return smtp_server
 
 
 @pytest.fixture(autouse=True)
@@ -111,16 +47,6 @@ def _fresh_rate_limit():
     cache.clear()
 
 
-def plain_text(message: email.message.EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
-
-
-def link_in(text: str, kind: str) -> str:
-    links = set(re.findall(rf"https?://\S+/newsletter/{kind}/[^/\s]+/", text))
-    assert len(links) == 1, f"expected one {kind} link, found {links} in:\n{text}"
-    return links.pop()
-
-
 def expect_heading(page: Page, text: str):
     expect(page.get_by_role("heading", level=1)).to_have_text(text)
 
@@ -129,7 +55,7 @@ def expect_heading(page: Page, text: str):
 
 
 def test_reader_signs_up_from_an_essay_confirms_and_unsubscribes(
-    page, demo_content, mailbox, live_server
+    page, demo_content, mailbox, run_worker, live_server
 ):
     address = "ann.reader@example.org"
     page.goto(ESSAY_PATH)
@@ -147,18 +73,17 @@ def test_reader_signs_up_from_an_essay_confirms_and_unsubscribes(
     assert subscriber.status == Subscriber.Status.PENDING
     consent = subscriber.consents.get()
     assert (consent.wording, consent.source_url) == (CONSENT_WORDING, ESSAY_PATH)
-    assert mailbox.messages_to(address) == [], "the email goes out from the worker, not the request"
+    assert mailbox.to(address) == [], "the email goes out from the worker, not the request"
 
     # The confirmation email, as it arrived over SMTP.
     run_worker()
-    (confirmation,) = mailbox.messages_to(address)
-    assert confirmation["To"] == address
-    assert "Confirm your subscription" in confirmation["Subject"]
-    assert confirmation["List-Unsubscribe"] is None, "not subscribed yet: nothing to leave"
-    confirm_url = link_in(plain_text(confirmation), "confirm")
+    (confirmation,) = mailbox.to(address)
+    assert confirmation.message["To"] == address
+    assert "Confirm your subscription" in confirmation.message["Subject"]
+    assert confirmation.message["List-Unsubscribe"] is None, "not subscribed yet: nothing to leave"
+    confirm_url = confirmation.confirm_url()
     assert confirm_url.startswith(f"{live_server.url}/newsletter/confirm/")
-    html = confirmation.get_body(preferencelist=("html",)).get_content()
-    assert confirm_url in html
+    assert confirm_url in confirmation.html
 
     # Opening the link changes nothing: only the button confirms.
     response = page.goto(confirm_url)
@@ -178,12 +103,12 @@ def test_reader_signs_up_from_an_essay_confirms_and_unsubscribes(
 
     # The welcome email carries the RFC 8058 headers and the same link in its text.
     run_worker()
-    welcome = next(m for m in mailbox.messages_to(address) if "Welcome" in m["Subject"])
-    assert len(mailbox.messages_to(address)) == 2
-    unsubscribe_url = link_in(plain_text(welcome), "unsubscribe")
+    welcome = next(m for m in mailbox.to(address) if "Welcome" in m.message["Subject"])
+    assert len(mailbox.to(address)) == 2
+    unsubscribe_url = welcome.unsubscribe_url()
     assert unsubscribe_url.startswith(f"{live_server.url}/newsletter/unsubscribe/")
-    assert welcome["List-Unsubscribe"] == f"<{unsubscribe_url}>"
-    assert welcome["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert welcome.message["List-Unsubscribe"] == f"<{unsubscribe_url}>"
+    assert welcome.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     response = page.goto(unsubscribe_url)
     assert response.status == 200
@@ -321,11 +246,6 @@ PAGES = {
     "unsubscribed": open_unsubscribed,
     "invalid-link": open_invalid_link,
 }
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
 
 
 @pytest.mark.parametrize("viewport_name", VIEWPORTS)

@@ -13,13 +13,8 @@ from newsletter import emails
 from newsletter.consent import CONSENT_VERSION, CONSENT_WORDING
 from newsletter.models import ConsentRecord, Subscriber
 from series.models import SiteSettings
-from tests.newsletter.helpers import (
-    CONFIRM_LINK,
-    SITE_URL,
-    UNSUBSCRIBE_LINK,
-    path_of,
-    signup_data,
-)
+from tests.mail import CONFIRM_LINK, UNSUBSCRIBE_LINK
+from tests.newsletter.helpers import SITE_URL, path_of, signup_data
 
 pytestmark = pytest.mark.django_db
 
