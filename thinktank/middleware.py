@@ -1,6 +1,12 @@
+import re
+import uuid
+
+from django.conf import settings
 from django.contrib.redirects.middleware import RedirectFallbackMiddleware
 from django.contrib.redirects.models import Redirect
 from django.contrib.sites.shortcuts import get_current_site
+
+from thinktank.logging import request_id
 
 
 class QueryAwareRedirectFallbackMiddleware(RedirectFallbackMiddleware):
@@ -21,3 +27,38 @@ class QueryAwareRedirectFallbackMiddleware(RedirectFallbackMiddleware):
         separator = "&" if "?" in redirect.new_path else "?"
         query = request.META["QUERY_STRING"]
         return self.response_redirect_class(f"{redirect.new_path}{separator}{query}")
+
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+
+
+class RequestIdMiddleware:
+    """Give each request an id (the proxy's X-Request-ID when it is sane), put it on every
+    log line written while serving it, and send it back in the X-Request-ID header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = rid
+        token = request_id.set(rid)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id.reset(token)
+        response["X-Request-ID"] = rid
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Switch off browser features the site never uses (camera, geolocation, …)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -2,11 +2,11 @@
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,15 +24,26 @@ def env_list(name, default):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def refuse_to_start(reason):
+    """Stop with one line that says what to fix, instead of a traceback."""
+    raise SystemExit(f"Thinktank will not start: {reason}")
+
+
 DEBUG = env_bool("DJANGO_DEBUG")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set: set it, or set DJANGO_DEBUG=1 for local development."
+        refuse_to_start(
+            "DJANGO_SECRET_KEY is not set. Set it (50+ random characters), "
+            "or set DJANGO_DEBUG=1 for local development."
         )
     SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG"  # noqa: S105
+if not DEBUG and "DATABASE_URL" not in os.environ:
+    refuse_to_start(
+        "DATABASE_URL is not set. Production needs a database, "
+        "e.g. postgres://user:password@host:5432/thinktank."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -55,10 +66,13 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    "thinktank.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "thinktank.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Old URLs (slug changes, the previous site) answer 301 instead of 404.
     "thinktank.middleware.QueryAwareRedirectFallbackMiddleware",
+    # Last, so it sees the admin login's failures: locks out brute-force attempts.
+    "axes.middleware.AxesMiddleware",
 ]
 SITE_ID = 1
 
@@ -104,7 +120,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Fail fast when the database is down: readers get a 503 page within seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2"))
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis through CACHE_URL, else per-process local memory.
@@ -152,7 +171,7 @@ def mailers_from_url(url):
     if parts.scheme == "console":
         return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
     if parts.scheme not in {"smtp", "smtps"}:
-        raise ImproperlyConfigured(f"EMAIL_URL must start with smtp:// or console:, not {url!r}")
+        refuse_to_start(f"EMAIL_URL must start with smtp://, smtps:// or console:, not {url!r}.")
     query = parse_qs(parts.query)
     options = {
         "host": parts.hostname or "localhost",
@@ -180,7 +199,7 @@ TASK_BACKENDS = {
 }
 _tasks_backend = os.environ.get("TASKS_BACKEND", "database")
 if _tasks_backend not in TASK_BACKENDS:
-    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}.")
+    refuse_to_start(f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}.")
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[_tasks_backend]}}
 
 # Security. HTTPS settings follow DEBUG: production is HTTPS, `make run` is plain HTTP.
@@ -191,10 +210,18 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token
+# Only staff have sessions: they expire after a working day, and when the browser closes.
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_FAILURE_VIEW = "thinktank.views.csrf_failure"
 HTTPS = env_bool("DJANGO_HTTPS", default=not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    # __Host- cookies are bound to this exact host, over HTTPS, for the whole site.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=HTTPS)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
@@ -218,6 +245,24 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+# Admin brute-force protection (django-axes): a username is locked out from an address
+# after a few failures, for a cool-off; everyone else keeps logging in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_VERBOSE = False
+
 TAGGIT_CASE_INSENSITIVE = True
 
 # Newsletter
@@ -227,10 +272,30 @@ NEWSLETTER_SIGNUP_RATE_LIMIT = (5, 10 * 60)  # sign-ups per IP address, per seco
 NEWSLETTER_UNCONFIRMED_RETENTION_DAYS = 30
 NEWSLETTER_EMAIL_RETRY_DELAYS = [60, 5 * 60, 30 * 60, 2 * 3600, 12 * 3600]  # then give up
 
+# Logs go to stdout: one JSON object a line in production, readable text in development;
+# every line carries the request id that is also sent back in the X-Request-ID header.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stdout}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "filters": {"request_id": {"()": "thinktank.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stdout,
+            "filters": ["request_id"],
+            "formatter": "text" if DEBUG else os.environ.get("LOG_FORMAT", "json"),
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+    },
 }

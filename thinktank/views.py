@@ -1,5 +1,7 @@
+import sys
+
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -61,7 +63,18 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+DATABASE_RETRY_AFTER = 30  # seconds
+
+
 def server_error(request):
-    # Rendered without the request, so no context processor touches what may have failed.
-    html = loader.get_template("500.html").render({"site": {"name": DEFAULT_SITE_NAME}})
-    return HttpResponseServerError(html)
+    """Answer an unhandled error; a database outage gets 503 and Retry-After instead.
+
+    Rendered without the request, so no context processor touches what may have failed.
+    """
+    context = {"site": {"name": DEFAULT_SITE_NAME}}
+    if isinstance(sys.exception(), (OperationalError, InterfaceError)):
+        html = loader.get_template("503.html").render(context)
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render(context))

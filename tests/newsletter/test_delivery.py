@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.tasks import TaskResultStatus
 from django.urls import reverse
 from django.utils import timezone
@@ -281,7 +280,7 @@ def test_mailers_from_url_parses_console():
 
 
 def test_mailers_from_url_refuses_unknown_schemes():
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(SystemExit, match="EMAIL_URL"):
         mailers_from_url("http://mail.example.org")
 
 
