@@ -6,7 +6,7 @@ from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from series.images import save_renditions
+from series.images import WebImageField, save_renditions
 from series.models import Publishable, PublishableQuerySet, Series, fill_slug
 from series.redirects import previous_url, record_move
 from series.richtext import RichTextField, sanitize_html, word_count
@@ -24,7 +24,7 @@ class Author(models.Model):
         help_text='For example "Director, Policy Network".',
     )
     bio = RichTextField(blank=True)
-    portrait = models.ImageField(
+    portrait = WebImageField(
         upload_to="portraits/%Y/",
         width_field="portrait_width",
         height_field="portrait_height",
@@ -70,14 +70,26 @@ class TaggedEssay(TaggedItemBase):
 
 
 class EssayQuerySet(PublishableQuerySet):
+    LISTING_DEFERRED = ("body", "search_document", "series__intro", "series__search_document")
+
     def with_listing_data(self):
-        """Return essays with what a listing card shows: series, ordered bylines, topics."""
-        return self.select_related("series").prefetch_related(
-            models.Prefetch(
-                "bylines",
-                queryset=EssayAuthor.objects.select_related("author").order_by("position", "pk"),
-            ),
-            "topics",
+        """Return essays with what a listing card shows: series, ordered bylines, topics.
+
+        Bodies and search documents are left in the database: a card never shows them,
+        and they are most of each row's bytes.
+        """
+        return (
+            self.select_related("series")
+            .defer(*self.LISTING_DEFERRED)
+            .prefetch_related(
+                models.Prefetch(
+                    "bylines",
+                    queryset=EssayAuthor.objects.select_related("author").order_by(
+                        "position", "pk"
+                    ),
+                ),
+                "topics",
+            )
         )
 
 

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from series.images import save_renditions
+from series.images import WebImageField, save_renditions
 from series.redirects import previous_url, record_move
 from series.richtext import RichTextField
 
@@ -53,7 +53,7 @@ class Publishable(models.Model):
         blank=True,
         help_text="A future date schedules publication: it appears on the site at that moment.",
     )
-    hero_image = models.ImageField(
+    hero_image = WebImageField(
         upload_to="heroes/%Y/%m/",
         width_field="hero_width",
         height_field="hero_height",

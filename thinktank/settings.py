@@ -268,7 +268,9 @@ TAGGIT_CASE_INSENSITIVE = True
 # Newsletter
 NEWSLETTER_CONFIRMATION_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRMATION_MAX_AGE", 7 * 86400))
 NEWSLETTER_RESEND_INTERVAL = 10 * 60  # at most one confirmation email per address per interval
-NEWSLETTER_SIGNUP_RATE_LIMIT = (5, 10 * 60)  # sign-ups per IP address, per seconds
+# Sign-ups per IP address per window, as "count/seconds" (5 per 10 minutes).
+_rate, _window = os.environ.get("NEWSLETTER_SIGNUP_RATE_LIMIT", "5/600").split("/")
+NEWSLETTER_SIGNUP_RATE_LIMIT = (int(_rate), int(_window))
 NEWSLETTER_UNCONFIRMED_RETENTION_DAYS = 30
 NEWSLETTER_EMAIL_RETRY_DELAYS = [60, 5 * 60, 30 * 60, 2 * 3600, 12 * 3600]  # then give up
 
@@ -299,3 +301,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# Uploaded images: refused above these (series/images.py), decompression bombs included.
+IMAGE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_UPLOAD_MAX_PIXELS = 40_000_000
