@@ -14,11 +14,12 @@ TEST_ENV := DJANGO_SECRET_KEY=test-only-not-secret DJANGO_HTTPS=0
 BASE_PYTHON := $(shell for p in python3.13 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: help venv run migrate demo worker test lint check-migrations test-postgres test-sqlite test-browser chromium clean
+.PHONY: help venv run migrate demo worker test lint check-migrations test-postgres test-sqlite test-browser chromium bench wrk clean
 
 help:
 	@echo "make run    build the venv, migrate, load demo content, start worker and server on http://$(HOST):$(PORT)"
 	@echo "make test   lint, migrations check, suite on PostgreSQL, SQLite smoke run, browser tests"
+	@echo "make bench  serve the site and a bare Django page with gunicorn on loopback, load both with wrk"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(BASE_PYTHON)" ]; then \
@@ -68,6 +69,15 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Chromium from Debian for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Loopback only, bounded: BENCH_ESSAYS, BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS tune it.
+bench: venv wrk
+	$(PY) bench/run.py
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing wrk from Debian for the benchmark"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

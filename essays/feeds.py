@@ -123,6 +123,8 @@ class EssayFeed(Feed):
         return (
             self.essays(source.subject)
             .with_listing_data()
+            .defer(None)  # entries carry the body as content: load it with the row
+            .defer("search_document", "series__intro", "series__search_document")
             .order_by("-published_at", "-pk")[: self.max_entries]
         )
 

@@ -28,6 +28,7 @@ def published_series_with_cards():
             )
         )
         .prefetch_related("topics")
+        .defer("intro", "search_document")
         .order_by("-published_at", "-pk")  # annotating with Count drops Meta.ordering
     )
 
@@ -140,6 +141,7 @@ class EssayDetailView(PreviewableMixin, DetailView):
             super()
             .get_queryset()
             .select_related("series")
+            .defer("search_document", "series__intro", "series__search_document")
             .prefetch_related(
                 Prefetch("bylines", queryset=EssayAuthor.objects.select_related("author")),
                 "topics",

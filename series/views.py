@@ -39,6 +39,7 @@ class SeriesDetailView(PreviewableMixin, DetailView):
         return (
             super()
             .get_queryset()
+            .defer("search_document")
             .prefetch_related(
                 "topics",
                 Prefetch(
