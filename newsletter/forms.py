@@ -2,6 +2,7 @@ from django import forms
 from django.core.validators import validate_email
 
 from newsletter.consent import CONSENT_WORDING
+from newsletter.models import Subscriber
 
 
 class SignupForm(forms.Form):
@@ -31,6 +32,9 @@ class SignupForm(forms.Form):
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
+        # Stored lower-cased; a few characters grow when lower-cased ("İ" becomes two).
+        if len(email.lower()) > Subscriber._meta.get_field("email").max_length:
+            raise forms.ValidationError("This email address is too long.", code="max_length")
         try:
             validate_email(email)
         except forms.ValidationError:

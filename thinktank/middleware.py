@@ -17,6 +17,8 @@ class QueryAwareRedirectFallbackMiddleware(RedirectFallbackMiddleware):
         response = super().process_response(request, response)
         if response.status_code != 404 or not request.META.get("QUERY_STRING"):
             return response
+        if "\x00" in request.path:
+            return response  # no stored path contains NUL, and the database refuses it
         redirect = Redirect.objects.filter(
             site=get_current_site(request), old_path=request.path
         ).first()

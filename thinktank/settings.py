@@ -25,8 +25,13 @@ def env_list(name, default):
 
 
 def refuse_to_start(reason):
-    """Stop with one line that says what to fix, instead of a traceback."""
-    raise SystemExit(f"Thinktank will not start: {reason}")
+    """Stop with one line that says what to fix, instead of a traceback.
+
+    Exit status 3 is gunicorn's "worker failed to boot": the server stops rather than
+    restarting workers that can never start.
+    """
+    print(f"Thinktank will not start: {reason}", file=sys.stderr)
+    raise SystemExit(3)
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -262,6 +267,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_VERBOSE = False
+# The username axes records is cut to its column's length, so no input can crash a login.
+AXES_USERNAME_CALLABLE = "thinktank.security.login_username"
 
 TAGGIT_CASE_INSENSITIVE = True
 
