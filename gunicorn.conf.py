@@ -10,6 +10,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 max_requests = 2000
 max_requests_jitter = 200
 timeout = 30
+# Load the app in the master: workers share its memory, and a misconfigured app stops the
+# server at once with its one-line explanation instead of failing in every worker.
+preload_app = True
 accesslog = None  # the proxy in front logs requests; the app logs what matters
 
 logconfig_dict = {
