@@ -5,6 +5,7 @@ feed fetched through a proxy or an internal address still links to the public si
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -34,6 +35,21 @@ def essay_tag_uri(essay: Essay) -> str:
     return f"tag:{host},{minted:%Y-%m-%d}:essay:{essay.pk}"
 
 
+# Characters XML 1.0 cannot carry at all; text pasted from anywhere may hold them.
+_XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """Return `value` (a string, or lists and dicts of them) without XML-forbidden characters."""
+    if isinstance(value, str):
+        return _XML_FORBIDDEN.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(xml_safe(item) for item in value)
+    if isinstance(value, dict):
+        return {key: xml_safe(item) for key, item in value.items()}
+    return value
+
+
 class EssayAtomFeed(Atom1Feed):
     """Atom 1.0 with what Django's Atom1Feed leaves out: every author, content, labelled topics.
 
@@ -41,6 +57,12 @@ class EssayAtomFeed(Atom1Feed):
     (name, page URL) in byline order; `content`, sanitised HTML; `topics`, a list of
     (slug, name), written as categories in the `topic_scheme` the feed is given.
     """
+
+    def write(self, outfile, encoding):
+        # One control character in one title must not take the whole feed down.
+        self.feed = xml_safe(self.feed)
+        self.items = [xml_safe(item) for item in self.items]
+        super().write(outfile, encoding)
 
     def add_item_elements(self, handler, item):
         handler.addQuickElement("title", item["title"])

@@ -1,6 +1,8 @@
 """Keep stored search documents current when anything they are made of changes."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+import secrets
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
@@ -66,3 +68,11 @@ def essay_topic_deleted(sender, instance, **kwargs):
 @receiver(post_delete, sender=TaggedSeries)
 def series_topic_deleted(sender, instance, **kwargs):
     search.refresh_series([instance.content_object_id])
+
+
+@receiver(pre_save, sender=Tag)
+def topic_needs_a_slug(sender, instance, **kwargs):
+    # A name with nothing slugify keeps (an emoji, punctuation) would get an empty slug,
+    # and its page no URL.
+    if not instance.slug:
+        instance.slug = f"topic-{secrets.token_hex(4)}"

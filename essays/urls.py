@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from essays import feeds, views
+
+
+class TopicSlugConverter:
+    """Topic slugs as taggit makes them: letters of any script, digits, - and _."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TopicSlugConverter, "topic")
 
 app_name = "essays"
 urlpatterns = [
@@ -19,11 +34,11 @@ urlpatterns = [
         name="cite_ris",
     ),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
-    path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic"),
+    path("topics/<topic:slug>/", views.TopicDetailView.as_view(), name="topic"),
     path("feeds/essays/", feeds.AllEssaysFeed(), name="feed"),
     # The series feed lives here, not in series/urls.py: series never imports essays.
     path("series/<slug:slug>/feed/", feeds.SeriesFeed(), name="series_feed"),
     path("authors/<slug:slug>/feed/", feeds.AuthorFeed(), name="author_feed"),
-    path("topics/<slug:slug>/feed/", feeds.TopicFeed(), name="topic_feed"),
+    path("topics/<topic:slug>/feed/", feeds.TopicFeed(), name="topic_feed"),
     path("search/", views.SearchView.as_view(), name="search"),
 ]

@@ -6,6 +6,7 @@ Both apps use it (essays depends on series, never the reverse), so it lives here
 import re
 
 import nh3
+from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django_prose_editor.fields import ProseEditorField
@@ -47,9 +48,20 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "td": {"colspan", "rowspan"},
 }
+
+
+def _keep_attribute(element, attribute, value):
+    """Keep an image's source only when it is in our own media storage."""
+    if element == "img" and attribute == "src":
+        own = value.startswith(settings.MEDIA_URL) and not value.startswith("//")
+        return value if own and ".." not in value and "\\" not in value else None
+    return value
+
+
 _cleaner = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
+    attribute_filter=_keep_attribute,
     url_schemes={"http", "https", "mailto"},
     link_rel="noopener noreferrer",
     strip_comments=True,

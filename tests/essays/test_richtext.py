@@ -26,14 +26,14 @@ ALLOWED = (
     "<p>Some <em>emphasis</em> and <strong>strength</strong>.</p>"
     "<ul><li>bullet</li></ul><ol><li>number</li></ol>"
     "<blockquote><p>A quotation.</p></blockquote>"
-    '<figure><img src="https://example.org/chart.png" alt="A chart"><figcaption>Chart'
+    '<figure><img src="/media/uploads/chart.png" alt="A chart"><figcaption>Chart'
     "</figcaption></figure>"
     "<table><thead><tr><th>Year</th></tr></thead><tbody><tr><td>2011</td></tr></tbody></table>"
 )
 KEPT = ("<h2>Heading two</h2>", "<h3>Heading three</h3>", "<h4>Heading four</h4>",
         "<em>emphasis</em>", "<strong>strength</strong>", "<ul><li>bullet</li></ul>",
         "<ol><li>number</li></ol>", "<blockquote><p>A quotation.</p></blockquote>", "<figure>",
-        'src="https://example.org/chart.png"', 'alt="A chart"', "<figcaption>Chart</figcaption>",
+        'src="/media/uploads/chart.png"', 'alt="A chart"', "<figcaption>Chart</figcaption>",
         "<table>", "<th>Year</th>", "<td>2011</td>")  # fmt: skip
 
 RICH_FIELDS = {
@@ -135,3 +135,22 @@ def test_plain_text_fields_are_escaped_on_the_essay_page(client):
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;Title" in page
     assert "<img src=x" not in page
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "x",
+        "https://evil.example/beacon.png",
+        "//evil.example/beacon.png",
+        "/newsletter/",
+        "/media/../newsletter/",
+        "data:image/png;base64,AAAA",
+    ],
+)
+def test_images_are_kept_only_from_our_own_media_storage(src):
+    essay = EssayFactory(body=f'<p>Text</p><img src="{src}" alt="An image">')
+
+    essay.refresh_from_db()
+    assert "src=" not in essay.body
+    assert 'alt="An image"' in essay.body
