@@ -150,6 +150,18 @@ class Server:
                 return error.code, error.headers, error.read()
 
 
+def gunicorn_argv(listener):
+    """Return the command serving `thinktank.wsgi` on an already-bound loopback socket."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "thinktank.wsgi",
+        "--bind",
+        f"fd://{listener.fileno()}",
+    ]
+
+
 @contextlib.contextmanager
 def running_gunicorn(env, tmp_path, ready_path="/healthz"):
     """Serve `thinktank.wsgi` with gunicorn on a free loopback port, as the README deploys it.
@@ -166,12 +178,7 @@ def running_gunicorn(env, tmp_path, ready_path="/healthz"):
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(  # noqa: S603
             [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "thinktank.wsgi",
-                "--bind",
-                f"fd://{listener.fileno()}",
+                *gunicorn_argv(listener),
                 "--workers",
                 "1",
                 "--timeout",
@@ -283,15 +290,7 @@ def test_gunicorn_without_a_secret_key_stops_instead_of_restarting_workers(
     stderr_path = tmp_path / "gunicorn.err"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "thinktank.wsgi",
-                "--bind",
-                f"fd://{listener.fileno()}",
-                "--no-control-socket",
-            ],
+            [*gunicorn_argv(listener), "--no-control-socket"],
             cwd=BASE_DIR,
             env=env,
             stdout=subprocess.DEVNULL,
