@@ -1,7 +1,7 @@
 import math
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -44,10 +44,11 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs):
         fill_slug(self, self.name)
-        old_url = previous_url(self)
-        super().save(*args, **kwargs)
-        record_move(old_url, self.get_absolute_url())
-        save_renditions(self, "portrait", "portrait_renditions")
+        with transaction.atomic():  # as Publishable.save: all of it, or none
+            old_url = previous_url(self)
+            super().save(*args, **kwargs)
+            record_move(old_url, self.get_absolute_url())
+            save_renditions(self, "portrait", "portrait_renditions")
 
     def get_absolute_url(self):
         return reverse("essays:author", kwargs={"slug": self.slug})

@@ -1,5 +1,8 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -28,8 +31,33 @@ def confirmation_days():
     return settings.NEWSLETTER_CONFIRMATION_MAX_AGE // 86400
 
 
+def from_this_site(request):
+    """Return whether a POST comes from this site's own pages, by what the browser says.
+
+    Browsers label every request with Sec-Fetch-Site, and a POST with Origin: a forged
+    cross-site submission cannot hide where it comes from. A client that sends neither
+    is not a browser, so it cannot be a victim's browser made to post.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in {"same-origin", "none"}
+    own = f"{request.scheme}://{request.get_host()}"
+    trusted = {own, *settings.CSRF_TRUSTED_ORIGINS}
+    if (origin := request.headers.get("Origin")) is not None:
+        return origin in trusted
+    if referer := request.headers.get("Referer"):
+        parts = urlsplit(referer)
+        return f"{parts.scheme}://{parts.netloc}" in trusted
+    return True
+
+
+# The sign-up form sits on every page, and pages are cached whole and shared by every
+# reader, so it carries no per-reader CSRF token: the browser's own headers protect it.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    if request.method == "POST" and not from_this_site(request):
+        return import_string(settings.CSRF_FAILURE_VIEW)(request, reason="cross-site sign-up")
     if request.method == "GET":
         form = SignupForm(initial={"source": request.GET.get("source", request.path)})
         return render(request, "newsletter/signup.html", {"form": form})

@@ -1,6 +1,6 @@
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
@@ -81,10 +81,13 @@ class Publishable(models.Model):
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         fill_slug(self, self.title)
-        old_url = previous_url(self)
-        super().save(*args, **kwargs)
-        record_move(old_url, self.get_absolute_url())
-        save_renditions(self, "hero_image", "hero_renditions")
+        # One transaction: the row, its redirect, renditions and search document (saved by
+        # signals) and the page cache's content version are seen together or not at all.
+        with transaction.atomic():
+            old_url = previous_url(self)
+            super().save(*args, **kwargs)
+            record_move(old_url, self.get_absolute_url())
+            save_renditions(self, "hero_image", "hero_renditions")
 
     def clean(self):
         super().clean()

@@ -82,3 +82,10 @@ def run_worker(monkeypatch):
     """
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     return run_db_worker
+
+
+@pytest.fixture
+def page_cache_off(settings):
+    """Render every page afresh, for tests that change rows behind the ORM's back (a
+    queryset `update()` standing for time passing) and so outside the cache's knowledge."""
+    settings.PAGE_CACHE = False

@@ -316,7 +316,7 @@ def test_feed_query_count_does_not_grow_with_entries(client, django_assert_max_n
     with django_assert_max_num_queries(len(few)):
         feed_xml = parse_feed(client, FEEDS[feed])
 
-    assert len(few) <= 6
+    assert len(few) <= 7  # with the page cache's content version
     # At most 50 entries, newest first.
     assert entry_titles(feed_xml)[:2] == ["Essay number 0", "Essay number 1"]
     assert len(entries(feed_xml)) == 50

@@ -153,6 +153,7 @@ def test_published_essay_in_an_unpublished_series_does_not_reveal_that_series(cl
 
 
 @pytest.mark.parametrize("page", PUBLIC_PAGES)
+@pytest.mark.usefixtures("page_cache_off")  # the cache's clock: test_page_cache.py
 def test_scheduled_essay_appears_once_its_time_passes(client, hidden_and_public, page):
     # In the series only where the series page is checked: /ideas/ shows series' essays as a card.
     series = hidden_and_public["series"] if page == "series page" else None
@@ -173,6 +174,7 @@ def test_scheduled_essay_appears_once_its_time_passes(client, hidden_and_public,
     assert client.get(essay.get_absolute_url()).status_code == 200
 
 
+@pytest.mark.usefixtures("page_cache_off")  # the cache's clock: test_page_cache.py
 def test_scheduled_essay_counts_in_its_series_card_once_its_time_passes(client):
     series = SeriesFactory()
     EssayFactory(series=series)
@@ -184,6 +186,7 @@ def test_scheduled_essay_counts_in_its_series_card_once_its_time_passes(client):
     assert "Series · 2 essays ·" in text_of(client.get("/ideas/"))
 
 
+@pytest.mark.usefixtures("page_cache_off")  # the cache's clock: test_page_cache.py
 def test_scheduled_series_appears_once_its_time_passes(client):
     series = SeriesFactory(title="Scheduled series", published_at=timezone.now() + FUTURE)
     assert "Scheduled series" not in text_of(client.get("/ideas/"))

@@ -16,7 +16,9 @@ from series.models import Status
 from tests.factories import AuthorFactory, EssayFactory, SeriesFactory
 from tests.helpers import elements
 
-pytestmark = pytest.mark.django_db
+# What rendering a page costs; a page served from the page cache costs one query, the
+# content version (tests/thinktank/test_page_cache.py), and a miss costs one more than this.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_off")]
 
 MAX_QUERIES = 10
 # Measured, then pinned. What each page reads (the last query is always the site settings):

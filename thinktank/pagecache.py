@@ -1,0 +1,235 @@
+"""Whole-page cache for readers that is never stale, and conditional GET for public pages.
+
+A public page is cached under the content version it was rendered at
+(`thinktank.models.ContentVersion`). Every change to content (a save, a delete, a topic
+added, a redirect) adds one to the version in the same transaction, so the next request
+looks under a new key: no reader sees a page older than the database. A scheduled item
+going live is a change too: the version row knows when the next one is due.
+
+What is cached: responses of the views named in PUBLIC_VIEWS, to GET requests without a
+session, answered 200 with no cookie set and no CSP nonce used. Staff (who have a session)
+and previews are never served from the cache nor stored in it. Public pages carry an ETag
+and Last-Modified and answer conditional requests with 304, cached or not.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError, connection
+from django.db.models import F, Min
+from django.db.models.functions import Now
+from django.http import HttpResponse
+from django.middleware.csp import get_nonce
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+
+from thinktank.models import ContentVersion
+
+# The apps whose rows public pages show; a change to any of their models is a change to
+# the site. (The newsletter's subscribers are not on any page.)
+CONTENT_APPS = frozenset({"series", "essays", "taggit", "redirects", "sites"})
+# Pages that are the same for every reader. A test checks every URL is listed here or in
+# PRIVATE_VIEWS, so a new view is cached only when someone decides it may be.
+PUBLIC_VIEWS = frozenset(
+    {
+        "home",
+        "robots",
+        "sitemap",
+        "sitemap-section",
+        "essays:ideas",
+        "essays:detail",
+        "essays:cite_bib",
+        "essays:cite_ris",
+        "essays:author",
+        "essays:topic",
+        "essays:search",
+        "essays:feed",
+        "essays:series_feed",
+        "essays:author_feed",
+        "essays:topic_feed",
+        "series:detail",
+        "newsletter:signup",
+        "newsletter:check_inbox",
+        "newsletter:welcome",
+    }
+)
+PRIVATE_VIEWS = frozenset(
+    {
+        "healthz",  # says whether the database answers now
+        "newsletter:confirm",  # per subscriber
+        "newsletter:unsubscribe",
+    }
+)
+BOOTED_AT = time.time_ns() // 1000  # a deploy may change every page: nothing is older
+
+
+def now_us():
+    return time.time_ns() // 1000
+
+
+@dataclass(frozen=True)
+class State:
+    version: int
+    changed_at: int
+    next_change_at: int | None
+
+    @property
+    def last_modified(self):
+        return max(self.changed_at, BOOTED_AT) // 1_000_000
+
+
+_READ_STATE = (
+    f"SELECT version, changed_at, next_change_at FROM {ContentVersion._meta.db_table} WHERE id = 1"  # noqa: S608
+)
+
+
+def read_state():
+    """Return the content version, with one plain query (this runs on every cached hit)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_STATE)
+        row = cursor.fetchone()
+    if row is None:  # the row was deleted (a flushed database): start again
+        ContentVersion.objects.get_or_create(pk=1, defaults={"changed_at": now_us()})
+        return read_state()
+    return State(*row)
+
+
+def current_state():
+    """Return the content version, first counting a scheduled publication that came due."""
+    state = read_state()
+    if state.next_change_at is not None and now_us() >= state.next_change_at:
+        # Only the first request to see it due moves the version on.
+        ContentVersion.objects.filter(pk=1, version=state.version).update(
+            version=F("version") + 1,
+            changed_at=now_us(),
+            next_change_at=next_scheduled_publication(),
+        )
+        state = read_state()
+    return state
+
+
+def next_scheduled_publication():
+    """Return when the earliest scheduled series or essay goes live (µs), or None."""
+    from series.models import Publishable, Status
+
+    times = [
+        model.objects.filter(status=Status.PUBLISHED, published_at__gt=Now()).aggregate(
+            at=Min("published_at")
+        )["at"]
+        for model in apps.get_models()
+        if issubclass(model, Publishable)
+    ]
+    times = [at for at in times if at is not None]
+    return int(min(times).timestamp() * 1_000_000) if times else None
+
+
+def content_changed():
+    """Make every cached page stale: call after a change no model signal reports
+    (bulk inserts, queryset updates). Runs in the caller's transaction."""
+    updated = ContentVersion.objects.filter(pk=1).update(
+        version=F("version") + 1,
+        changed_at=now_us(),
+        next_change_at=next_scheduled_publication(),
+    )
+    if not updated:
+        ContentVersion.objects.get_or_create(
+            pk=1,
+            defaults={"changed_at": now_us(), "next_change_at": next_scheduled_publication()},
+        )
+
+
+def content_signal_receiver(sender, raw=False, action=None, **kwargs):
+    """Count a save, delete or many-to-many change of any content model as a change."""
+    if action is not None and not action.startswith("post_"):
+        return
+    if sender.__module__ == "__fake__":
+        return  # a migration's historical model: the tables may not all exist yet
+    if sender._meta.app_label in CONTENT_APPS:
+        content_changed()
+
+
+class PageCacheMiddleware:
+    """Serve readers' public pages from the cache; store them; answer 304 when unchanged.
+
+    It sits after the security and static-file middleware and before sessions: a hit costs
+    one small query (the content version) and one cache read, and skips the rest.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.cache = caches["default"]
+        self.timeout = settings.PAGE_CACHE_SECONDS
+        self.private_cookies = {settings.SESSION_COOKIE_NAME, "messages"}
+
+    def __call__(self, request):
+        state = key = None
+        if settings.PAGE_CACHE and self.is_anonymous_get(request) and self.is_public_url(request):
+            try:
+                state = current_state()
+            except DatabaseError:
+                pass  # the view meets the same error, and answers 503 with every header
+            else:
+                key = self.key(request, state)
+                if (entry := self.cache.get(key)) is not None:
+                    status, headers, content = entry
+                    response = HttpResponse(content, status=status, headers=headers)
+                    return self.conditional(request, response, state)
+        response = self.get_response(request)
+        if not self.is_public(request, response):
+            return response
+        response.headers.setdefault("Cache-Control", "public, no-cache")
+        digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+        response["ETag"] = f'"{digest}"'
+        if key is not None:
+            headers = {h: v for h, v in response.items() if h != "Last-Modified"}
+            self.cache.set(key, (response.status_code, headers, response.content), self.timeout)
+        return self.conditional(request, response, state)
+
+    def is_anonymous_get(self, request):
+        return request.method == "GET" and not self.private_cookies & request.COOKIES.keys()
+
+    @staticmethod
+    def is_public_url(request):
+        try:
+            return resolve(request.path_info).view_name in PUBLIC_VIEWS
+        except Resolver404:
+            return False
+
+    @staticmethod
+    def key(request, state):
+        url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        digest = hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
+        # changed_at too: should the version ever restart (a restored database), the keys
+        # of pages cached before cannot come back.
+        return f"page:{state.version}.{state.changed_at}:{digest}"
+
+    @staticmethod
+    def is_public(request, response):
+        cache_control = response.get("Cache-Control", "")
+        match = request.resolver_match
+        return (
+            match is not None
+            and match.view_name in PUBLIC_VIEWS
+            and request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not get_nonce(request)  # a nonce must never be served twice
+            and "private" not in cache_control
+            and "no-store" not in cache_control
+        )
+
+    @staticmethod
+    def conditional(request, response, state):
+        last_modified = None
+        if state is not None:
+            last_modified = state.last_modified
+            response["Last-Modified"] = http_date(last_modified)
+        return get_conditional_response(
+            request, etag=response["ETag"], last_modified=last_modified, response=response
+        )
