@@ -351,3 +351,52 @@ def test_pages_state_the_configured_confirmation_link_lifetime(
     assert expired.status_code == 410
     assert "2 days" in expired.content.decode()
     assert "7 days" not in expired.content.decode()
+
+
+# Pages are cached and shared by every reader, so the form carries no CSRF token; the view
+# refuses a POST that the browser says comes from another site.
+CROSS_SITE = {
+    "Sec-Fetch-Site cross-site": {"Sec-Fetch-Site": "cross-site", "Origin": "http://testserver"},
+    "Sec-Fetch-Site same-site (a sibling subdomain)": {"Sec-Fetch-Site": "same-site"},
+    "another Origin": {"Origin": "https://evil.example"},
+    "an opaque Origin (sandboxed frame)": {"Origin": "null"},
+    "another site's Referer": {"Referer": "https://evil.example/page"},
+}
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE.values(), ids=CROSS_SITE.keys())
+def test_a_signup_posted_from_another_site_is_refused_and_records_nothing(headers):
+    browser = Client(enforce_csrf_checks=True, headers=headers)
+
+    response = browser.post(SIGNUP, signup_data("victim@example.org"))
+
+    assert response.status_code == 403
+    assert "victim@example.org" not in response.content.decode()
+    assert not Subscriber.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
+SAME_SITE = {
+    "Sec-Fetch-Site same-origin": {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
+    "our Origin, no fetch metadata": {"Origin": "http://testserver"},
+    "our Referer only": {"Referer": "http://testserver/essays/some-essay/"},
+    "no browser headers (not a browser)": {},
+}
+
+
+@pytest.mark.parametrize("headers", SAME_SITE.values(), ids=SAME_SITE.keys())
+def test_a_signup_posted_from_our_pages_needs_no_csrf_token(headers):
+    browser = Client(enforce_csrf_checks=True, headers=headers)
+
+    response = browser.post(SIGNUP, signup_data("reader@example.org"))
+
+    assert response.status_code == 302
+    assert Subscriber.objects.filter(email="reader@example.org").exists()
+
+
+def test_the_signup_form_carries_no_per_reader_token_so_every_reader_gets_the_same_page():
+    first, second = Client().get(SIGNUP), Client().get(SIGNUP)
+
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    assert first.content == second.content
+    assert not first.cookies
