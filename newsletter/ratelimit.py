@@ -6,7 +6,18 @@ from django.utils.crypto import salted_hmac
 
 
 def client_ip(request) -> str:
-    # Behind a proxy, set the proxy to overwrite REMOTE_ADDR (gunicorn --forwarded-allow-ips).
+    """Return the reader's IP address, as the outermost of our own proxies saw it.
+
+    Behind PROXY_COUNT proxies (load balancer, CDN) that each append the address they
+    received from to X-Forwarded-For, that is the PROXY_COUNT-th entry from the right:
+    anything further left came from the client, who may have written it.
+    """
+    proxies = settings.PROXY_COUNT
+    if proxies:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        forwarded = [address.strip() for address in forwarded if address.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -73,9 +73,10 @@ def subscribe(
 ) -> SignupOutcome:
     """Record a sign-up and its consent, and queue the confirmation email, in one transaction.
 
-    The email task is a row in the same database transaction, so a sign-up is never lost to
-    a mail outage. A pending address gets at most one confirmation per resend interval; a
-    confirmed one gets nothing new. Callers answer the same whatever happened.
+    With the database task backend the email task is a row in the same transaction, so a
+    sign-up is never lost to a mail outage (other backends: `enqueue_with_transaction`). A
+    pending address gets at most one confirmation per resend interval; a confirmed one gets
+    nothing new. Callers answer the same whatever happened.
     """
     email = normalize_email(email)
     now = timezone.now()
@@ -104,7 +105,9 @@ def subscribe(
             subscriber.confirmation_sent_at = now
         subscriber.save()
         if queue:
-            tasks.send_confirmation_email.enqueue(subscriber.pk, now.isoformat())
+            tasks.enqueue_with_transaction(
+                tasks.send_confirmation_email, subscriber.pk, now.isoformat()
+            )
     return SignupOutcome(subscriber, confirmation_queued=queue)
 
 
@@ -142,7 +145,7 @@ def confirm(*, token: str) -> Subscriber:
             latest_consent.save(update_fields=["confirmed_at"])
         # A fresh, confirmed sign-up lifts an earlier erasure's suppression.
         Suppression.objects.filter(email_hash=hash_email(subscriber.email)).delete()
-        tasks.send_welcome_email.enqueue(subscriber.pk)
+        tasks.enqueue_with_transaction(tasks.send_welcome_email, subscriber.pk)
     return subscriber
 
 

@@ -1,12 +1,16 @@
 """Background email sending, with retries the database task backend does not do itself."""
 
+import functools
 import logging
 import smtplib
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.tasks import task
+from django.tasks.backends.immediate import ImmediateBackend
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 
 from newsletter import emails
 from newsletter.models import Subscriber
@@ -14,6 +18,24 @@ from newsletter.models import Subscriber
 logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
+# Backends whose enqueue() is part of the caller's database transaction: the database one
+# writes a row in it, the immediate one runs the task on the same connection.
+IN_TRANSACTION_BACKENDS = (DatabaseBackend, ImmediateBackend)
+
+
+def enqueue_with_transaction(task, *args, **kwargs) -> None:
+    """Queue `task` so that it runs only if the caller's transaction commits.
+
+    The database backend stores the task in that transaction: the sign-up and its email
+    commit or roll back together. A backend whose queue is elsewhere (RQ, in Redis) is
+    given the task once the transaction has committed; queued earlier, a worker could run it
+    before the subscriber's row is visible and skip it. If that queue is unreachable then,
+    the sign-up stays committed and the error is logged.
+    """
+    if isinstance(task.get_backend(), IN_TRANSACTION_BACKENDS):
+        task.enqueue(*args, **kwargs)
+    else:
+        transaction.on_commit(functools.partial(task.enqueue, *args, **kwargs), robust=True)
 
 
 def _send_or_retry(message, retry_task, args, attempt):

@@ -5,6 +5,7 @@ OpenGraph and Twitter card tags, Highwire Press citation tags and JSON-LD.
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -22,7 +23,8 @@ def image_url(renditions: dict) -> str | None:
     sources = (renditions or {}).get("sources") or []
     if not sources:
         return None
-    return absolute(images.default_source(renditions, preferred_width=1200)["url"])
+    url = images.default_source(renditions, preferred_width=1200)["url"]
+    return url if urlsplit(url).scheme else absolute(url)  # object storage URLs are absolute
 
 
 def person(name: str, path: str) -> dict:

@@ -1,8 +1,10 @@
 """Settings for Thinktank, driven by environment variables (see README "Configuration")."""
 
+import math
 import os
 import sys
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -32,6 +34,47 @@ def refuse_to_start(reason):
     """
     print(f"Thinktank will not start: {reason}", file=sys.stderr)
     raise SystemExit(3)
+
+
+def env_seconds(name, default):
+    value = os.environ.get(name, default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        refuse_to_start(f"{name} must be a number of seconds above 0, not {value!r}.")
+    return seconds
+
+
+def redis_url(name, url):
+    """Return `url` if it names a Redis server; refuse to start otherwise (without echoing it:
+    it may hold a password)."""
+    if urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+        refuse_to_start(f"{name} must be redis://[:password@]host:port/db, rediss:// or unix://.")
+    return url
+
+
+def require_scale_extra(setting, *modules):
+    """Refuse to start when `setting` needs an optional dependency that is not installed."""
+    if any(find_spec(module) is None for module in modules):
+        refuse_to_start(f"{setting} needs the scale-out dependencies: pip install '.[scale]'.")
+
+
+def url_prefix(name, default):
+    """Return a URL prefix (`/static/` or `https://cdn.example.org/static/`), ending in /."""
+    value = os.environ.get(name, default).strip()
+    parts = urlsplit(value)
+    absolute = parts.scheme in {"http", "https"} and parts.netloc
+    if not (absolute or (value.startswith("/") and not value.startswith("//"))):
+        refuse_to_start(f"{name} must be a path (/static/) or an https:// URL, not {value!r}.")
+    return value if value.endswith("/") else value + "/"
+
+
+def origin(url):
+    """Return the scheme and host of an absolute URL (for the CSP), or None for a path."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -133,10 +176,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis through CACHE_URL, else per-process local memory.
+# Cache: Redis through CACHE_URL (one cache for every app server), else per-process local
+# memory. A Redis that is down or hangs counts as an empty cache (thinktank/redis_cache.py).
 if cache_url := os.environ.get("CACHE_URL"):
+    redis_url("CACHE_URL", cache_url)
+    require_scale_extra("CACHE_URL", "redis")
+    _cache_timeout = env_seconds("CACHE_SOCKET_TIMEOUT", "0.5")
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
+        "default": {
+            "BACKEND": "thinktank.redis_cache.RedisCache",
+            "LOCATION": cache_url,
+            "KEY_PREFIX": "thinktank",
+            "OPTIONS": {
+                "socket_connect_timeout": _cache_timeout,
+                "socket_timeout": _cache_timeout,
+            },
+        }
     }
 else:
     CACHES = {
@@ -161,15 +216,64 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "/static/"
+# STATIC_URL may be a CDN (https://cdn.example.org/static/) that fetches from this site's
+# /static/, where whitenoise serves the hashed files with far-future cache headers.
+STATIC_URL = url_prefix("STATIC_URL", "/static/")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
-MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Production serves uploads from the web server or object storage; Django does it when asked.
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", default=DEBUG)
+# Uploads: on this machine's disk (MEDIA_ROOT), or with MEDIA_STORAGE=s3 in an S3-compatible
+# bucket that every app server shares, read by readers from AWS_S3_CUSTOM_DOMAIN (the CDN's
+# host, or the bucket's own). Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the
+# machine's role, read by boto3 itself.
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem")
+if MEDIA_STORAGE == "filesystem":
+    if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        refuse_to_start(
+            "AWS_STORAGE_BUCKET_NAME is set but MEDIA_STORAGE is not s3: "
+            "set MEDIA_STORAGE=s3 to keep uploads in the bucket."
+        )
+    MEDIA_URL = "/media/"
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    require_scale_extra("MEDIA_STORAGE=s3", "storages", "boto3")
+    if not (_bucket := os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()):
+        refuse_to_start("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME, the bucket's name.")
+    _media_domain = os.environ.get("AWS_S3_CUSTOM_DOMAIN", "").strip().strip("/")
+    if not _media_domain or "://" in _media_domain:
+        refuse_to_start(
+            "MEDIA_STORAGE=s3 needs AWS_S3_CUSTOM_DOMAIN: the host readers fetch uploads "
+            "from (the CDN's, or the bucket's own), without https://, e.g. cdn.example.org."
+        )
+    _media_location = os.environ.get("AWS_LOCATION", "media").strip("/")
+    MEDIA_URL = f"https://{_media_domain}/" + (f"{_media_location}/" if _media_location else "")
+    _s3_options = {
+        "bucket_name": _bucket,
+        "location": _media_location,
+        "custom_domain": _media_domain,
+        # Readers' URLs carry no expiring signature, so pages and the CDN may keep them.
+        "querystring_auth": False,
+        # Two uploads named photo.jpg get two objects, as on disk. Names are never reused,
+        # so browsers and the CDN may keep each file for good.
+        "file_overwrite": False,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+    for _option, _variable in [
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),  # an S3-compatible service's API
+        ("region_name", "AWS_S3_REGION_NAME"),
+        ("addressing_style", "AWS_S3_ADDRESSING_STYLE"),  # path, for some S3-compatibles
+    ]:
+        if _value := os.environ.get(_variable, "").strip():
+            _s3_options[_option] = _value
+    if not urlsplit(_s3_options.get("endpoint_url", "https://s3")).netloc:
+        refuse_to_start("AWS_S3_ENDPOINT_URL must be a URL, e.g. https://s3.example.org.")
+    _media_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+else:
+    refuse_to_start(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -216,6 +320,19 @@ _tasks_backend = os.environ.get("TASKS_BACKEND", "database")
 if _tasks_backend not in TASK_BACKENDS:
     refuse_to_start(f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}.")
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[_tasks_backend]}}
+if _tasks_backend == "rq":
+    # The queue lives in Redis; workers run `manage.py rqworker --with-scheduler
+    # --job-class django_tasks_rq.Job default` (the scheduler runs retries when they fall due).
+    require_scale_extra("TASKS_BACKEND=rq", "django_tasks_rq")
+    _tasks_redis_url = os.environ.get("TASKS_REDIS_URL") or os.environ.get("CACHE_URL")
+    if not _tasks_redis_url:
+        refuse_to_start(
+            "TASKS_BACKEND=rq needs TASKS_REDIS_URL (redis://host:port/db) for its queue, "
+            "or CACHE_URL to share the cache's Redis."
+        )
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": redis_url("TASKS_REDIS_URL", _tasks_redis_url)}}
+    TASKS["default"]["QUEUES"] = list(RQ_QUEUES)
 
 # Security. HTTPS settings follow DEBUG: production is HTTPS, `make run` is plain HTTP.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -239,20 +356,36 @@ if HTTPS:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=HTTPS)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies in front of gunicorn that append to X-Forwarded-For (a load balancer: 1; a CDN
+# and a load balancer: 2). The sign-up rate limit and the admin lockout count the address
+# the outermost one saw; with 0 they use the connection's (REMOTE_ADDR).
+try:
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+except ValueError:
+    PROXY_COUNT = -1
+if PROXY_COUNT < 0:
+    refuse_to_start("PROXY_COUNT must be the number of proxies in front (0, 1, 2, ...).")
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Content-Security-Policy (Django's built-in middleware): no inline script or style.
+# Static files and uploads may come from a CDN's host: exactly those hosts are allowed.
+_static_hosts = [host] if (host := origin(STATIC_URL)) else []
+_media_hosts = [host] if (host := origin(MEDIA_URL)) and host not in _static_hosts else []
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    "script-src": [CSP.SELF, CSP.NONCE, *_static_hosts],
     # The admin's rich-text editor (tiptap) injects one fixed <style> block: allow exactly it.
     # A browser test fails if an upgrade changes it.
-    "style-src": [CSP.SELF, "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"],
-    "img-src": [CSP.SELF, "data:"],
-    "font-src": [CSP.SELF],
+    "style-src": [
+        CSP.SELF,
+        *_static_hosts,
+        "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='",
+    ],
+    "img-src": [CSP.SELF, "data:", *_static_hosts, *_media_hosts],
+    "font-src": [CSP.SELF, *_static_hosts],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -274,6 +407,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "newsletter.ratelimit.client_ip"  # honours PROXY_COUNT
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_VERBOSE = False

@@ -67,7 +67,9 @@ def test_subscriber_consent_and_email_task_are_saved_together_or_not_at_all(monk
     def broken_enqueue(*args, **kwargs):
         raise RuntimeError("task queue unavailable")
 
-    monkeypatch.setattr(tasks, "send_confirmation_email", SimpleNamespace(enqueue=broken_enqueue))
+    real = tasks.send_confirmation_email
+    broken = SimpleNamespace(enqueue=broken_enqueue, get_backend=real.get_backend)
+    monkeypatch.setattr(tasks, "send_confirmation_email", broken)
 
     with pytest.raises(RuntimeError):
         services.subscribe(email="ann@example.org")
