@@ -3,9 +3,14 @@
 Loopback only, bounded in time. Prints a table (requests/s median, p50, p99, ratio to the
 ceiling) and writes the figures to var/bench/<time>.json.
 
-Environment: BENCH_ESSAYS (synthetic essays, default 2000), BENCH_SECONDS (per run, 5),
-BENCH_ROUNDS (3), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers, 2),
-BENCH_DATABASE_URL (a PostgreSQL database this script may drop and recreate).
+Each page is measured twice, on two servers over the same database: with the page cache
+(the default) and with it off (PAGE_CACHE=0), each run right after one of the ceiling.
+
+Environment: BENCH_ESSAYS (synthetic essays, default 1000; a comma-separated list such as
+"100,100000" benchmarks each size and prints how throughput holds up as the archive grows),
+BENCH_SECONDS (per run, 4), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16), BENCH_WORKERS
+(gunicorn workers, 2), BENCH_DATABASE_URL (a PostgreSQL database this script may drop and
+recreate).
 """
 
 import json
@@ -25,8 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-ESSAYS = int(os.environ.get("BENCH_ESSAYS", "2000"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+SIZES = [int(size) for size in os.environ.get("BENCH_ESSAYS", "1000").split(",")]
+SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
@@ -61,14 +66,16 @@ def manage(env, *args):
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def prepare_database(env):
+def prepare_database(env, essays):
     name = DATABASE_URL.rsplit("/", 1)[1]
     admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
     for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
         subprocess.run(["psql", admin_url, "-q", "-c", sql], check=True)
     manage(env, "migrate", "--no-input", "-v0")
     manage(env, "load_demo_content")
-    manage(env, "generate_content", "--essays", str(ESSAYS))
+    started = time.monotonic()
+    manage(env, "generate_content", "--essays", str(essays))
+    print(f"Generated {essays} essays in {time.monotonic() - started:.0f} s")
     manage(env, "collectstatic", "--no-input", "-v0")
 
 
@@ -83,6 +90,7 @@ def start_gunicorn(app, port, env):
         ],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
+    process.port = port
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -131,23 +139,19 @@ def wrk(url, script=None):
 
 
 def signup_script(base):
-    """Write a wrk Lua script POSTing sign-ups with a valid CSRF cookie and token."""
-    with urllib.request.urlopen(f"{base}/newsletter/") as response:  # noqa: S310
-        html = response.read().decode()
-        cookie = response.headers["Set-Cookie"].split(";")[0]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    """Write a wrk Lua script POSTing sign-ups as a browser does from one of our pages."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
     script.write(
         f"""
 counter = 0
 request = function()
   counter = counter + 1
-  local body = "csrfmiddlewaretoken={token}&consent=on&source=%2F&email=bench" ..
+  local body = "consent=on&source=%2F&email=bench" ..
     math.random(1, 1000000000) .. "-" .. counter .. "%40example.org"
   return wrk.format("POST", "/newsletter/", {{
     ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "{cookie}",
-    ["Referer"] = "{base}/newsletter/",
+    ["Origin"] = "{base}",
+    ["Sec-Fetch-Site"] = "same-origin",
   }}, body)
 end
 """
@@ -185,75 +189,113 @@ def pages(base):
 def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does it)")
+    reports = {essays: bench(essays) for essays in SIZES}
+    if len(SIZES) > 1:
+        report_scale(reports)
+
+
+def bench(essays):
+    """Benchmark every page with `essays` synthetic essays; print and save the table."""
     static_root = Path(tempfile.mkdtemp(prefix="thinktank-bench-static-"))
     env = site_env(static_root)
-    print(f"Preparing {DATABASE_URL} with the demo content and {ESSAYS} synthetic essays")
-    prepare_database(env)
-    site_port, ceiling_port = free_port(), free_port()
-    site = start_gunicorn("thinktank.wsgi", site_port, env)
-    ceiling = start_gunicorn("bench.ceiling", ceiling_port, env)
+    print(f"Preparing {DATABASE_URL} with the demo content and {essays} synthetic essays")
+    prepare_database(env, essays)
+    servers = {
+        "cached": start_gunicorn("thinktank.wsgi", free_port(), {**env, "PAGE_CACHE": "1"}),
+        "uncached": start_gunicorn("thinktank.wsgi", free_port(), {**env, "PAGE_CACHE": "0"}),
+        "ceiling": start_gunicorn("bench.ceiling", free_port(), env),
+    }
     results = {}
     try:
-        base = f"http://127.0.0.1:{site_port}"
-        plan = pages(base)
-        for _name, url, _script in plan:  # warm both, so the first round measures no start-up
-            urllib.request.urlopen(url, timeout=10).read()  # noqa: S310
+        base = {mode: f"http://127.0.0.1:{server.port}" for mode, server in servers.items()}
+        plan = pages(base["cached"])
+        for _name, url, _script in plan:  # warm every server: no round measures start-up
+            for mode in ("cached", "uncached"):
+                urllib.request.urlopen(url.replace(base["cached"], base[mode]), timeout=30).read()  # noqa: S310
         for round_number in range(1, ROUNDS + 1):
             print(f"Round {round_number}/{ROUNDS}")
             for name, url, script in plan:
-                # Interleaved: each page is measured right after the ceiling, in the same
+                # Interleaved: each run comes right after one of the ceiling, in the same
                 # conditions, so a noisy neighbour shifts both.
-                ceiling_url = f"http://127.0.0.1:{ceiling_port}/"
-                results.setdefault("ceiling", []).append(wrk(ceiling_url))
-                results.setdefault(name, []).append(wrk(url, script))
-        memory = {"site": worker_rss_mb(site), "ceiling": worker_rss_mb(ceiling)}
+                modes = ("cached",) if script else ("cached", "uncached")
+                for mode in modes:
+                    results.setdefault(("ceiling", mode), []).append(wrk(base["ceiling"] + "/"))
+                    target = url.replace(base["cached"], base[mode])
+                    results.setdefault((name, mode), []).append(wrk(target, script))
+        memory = {mode: worker_rss_mb(server) for mode, server in servers.items()}
     finally:
-        for process in (site, ceiling):
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-    report(results, memory)
+        for server in servers.values():
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    return report(essays, results, memory)
 
 
-def report(results, memory):
-    ceiling = statistics.median(r["rps"] for r in results["ceiling"])
+def summarise(runs, ceiling):
+    rps = statistics.median(r["rps"] for r in runs)
+    p50 = statistics.median(r["p50_ms"] for r in runs)
+    p99 = statistics.median(r["p99_ms"] for r in runs)
+    return {
+        "rps": round(rps, 1),
+        "p50_ms": round(p50, 2),
+        "p99_ms": round(p99, 2),
+        "p99_over_p50": round(p99 / p50, 1) if p50 else None,
+        "ratio": round(rps / ceiling, 3),
+        "non_2xx": sum(r["non_2xx"] for r in runs),
+    }
+
+
+def report(essays, results, memory):
+    ceiling_runs = [run for (name, _), runs in results.items() if name == "ceiling" for run in runs]
+    ceiling = statistics.median(r["rps"] for r in ceiling_runs)
     rows = []
-    for name, runs in results.items():
-        rps = statistics.median(r["rps"] for r in runs)
-        rows.append(
-            {
-                "page": name,
-                "rps": round(rps, 1),
-                "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
-                "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
-                "ratio": round(rps / ceiling, 3),
-                "non_2xx": sum(r["non_2xx"] for r in runs),
-            }
-        )
-    print(f"\n{'page':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}{'non-2xx':>9}")
+    for (name, mode), runs in results.items():
+        if name != "ceiling":
+            rows.append({"page": name, "mode": mode, **summarise(runs, ceiling)})
+    rows.append({"page": "ceiling", "mode": "bare Django", **summarise(ceiling_runs, ceiling)})
+    print(f"\n{essays} essays; ceiling {ceiling:.0f} req/s")
+    print(
+        f"{'page':<18}{'mode':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}"
+        f"{'ratio':>8}{'non-2xx':>9}"
+    )
     for row in rows:
         print(
-            f"{row['page']:<18}{row['rps']:>10}{row['p50_ms']:>10}{row['p99_ms']:>10}"
-            f"{row['ratio']:>8}{row['non_2xx']:>9}"
+            f"{row['page']:<18}{row['mode']:<10}{row['rps']:>9}{row['p50_ms']:>9}"
+            f"{row['p99_ms']:>9}{row['p99_over_p50']!s:>9}{row['ratio']:>8}{row['non_2xx']:>9}"
         )
-    print(f"\nWorker resident memory (MB): {memory}")
+    print(f"\nWorker resident memory after the run (MB): {memory}")
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(
-        json.dumps(
-            {
-                "essays": ESSAYS,
-                "seconds": SECONDS,
-                "rounds": ROUNDS,
-                "connections": CONNECTIONS,
-                "workers": WORKERS,
-                "rows": rows,
-                "worker_rss_mb": memory,
-            },
-            indent=2,
-        )
-    )
+    path = out / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{essays}.json"
+    figures = {
+        "essays": essays,
+        "seconds": SECONDS,
+        "rounds": ROUNDS,
+        "connections": CONNECTIONS,
+        "workers": WORKERS,
+        "ceiling_rps": round(ceiling, 1),
+        "rows": rows,
+        "worker_rss_mb": memory,
+    }
+    path.write_text(json.dumps(figures, indent=2))
     print(f"Wrote {path}")
+    return figures
+
+
+def report_scale(reports):
+    """Print each page's throughput at the largest size as a share of it at the smallest."""
+    small, large = reports[min(reports)], reports[max(reports)]
+    before = {(row["page"], row["mode"]): row["rps"] for row in small["rows"]}
+    print(f"\nThroughput at {large['essays']} essays / at {small['essays']} essays")
+    rows = []
+    for row in large["rows"]:
+        key = (row["page"], row["mode"])
+        if before.get(key):
+            kept = round(row["rps"] / before[key], 2)
+            rows.append({"page": key[0], "mode": key[1], "kept": kept})
+            print(f"{key[0]:<18}{key[1]:<12}{kept:>6}")
+    out = ROOT / "var" / "bench" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-scale.json"
+    out.write_text(json.dumps({"sizes": sorted(reports), "rows": rows}, indent=2))
+    print(f"Wrote {out}")
 
 
 if __name__ == "__main__":

@@ -89,3 +89,16 @@ def page_cache_off(settings):
     """Render every page afresh, for tests that change rows behind the ORM's back (a
     queryset `update()` standing for time passing) and so outside the cache's knowledge."""
     settings.PAGE_CACHE = False
+
+
+@pytest.fixture(autouse=True)
+def _cold_page_cache():
+    """Start each test with an empty page cache and a clock that asks the database: a
+    rolled-back test's content versions come round again in the next one."""
+    from django.core.cache import caches
+
+    from thinktank import pagecache
+
+    for clock in pagecache._file_clocks.values():
+        clock.forget()
+    caches["default"].clear()

@@ -13,22 +13,27 @@ and Last-Modified and answer conditional requests with 304, cached or not.
 """
 
 import hashlib
+import logging
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError, connection
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Min
 from django.db.models.functions import Now
 from django.http import HttpResponse
 from django.middleware.csp import get_nonce
-from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from thinktank.models import ContentVersion
+
+logger = logging.getLogger(__name__)
 
 # The apps whose rows public pages show; a change to any of their models is a change to
 # the site. (The newsletter's subscribers are not on any page.)
@@ -99,9 +104,92 @@ def read_state():
     return State(*row)
 
 
+class FileClock:
+    """The content version for the processes of one machine, which share no memory cache.
+
+    A change replaces a small file (new inode); a process reads the version from the
+    database again only when the file changed, so a cached page costs a stat(), not a query.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.memo = None  # (the file's stamp, the state, when it was read)
+
+    def stamp(self):
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns
+
+    def current(self):
+        stamp = self.stamp()  # before the query: a change after it shows in the next stamp
+        memo = self.memo
+        if (
+            memo is not None
+            and stamp is not None
+            and memo[0] == stamp
+            and time.monotonic() - memo[2] < settings.PAGE_CACHE_CLOCK_TRUST
+        ):
+            return memo[1]
+        state = read_state()
+        self.memo = (stamp, state, time.monotonic())
+        return state
+
+    def forget(self):
+        self.memo = None
+
+    def publish(self):
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            temporary.write_text(str(now_us()))
+            temporary.replace(self.path)
+        except OSError:
+            # Other processes notice within PAGE_CACHE_CLOCK_TRUST seconds instead.
+            logger.exception("Could not write the page cache clock %s", self.path)
+
+
+class CacheClock:
+    """The content version for app servers sharing a cache (Redis): kept in that cache."""
+
+    key = "pagecache:clock"
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def current(self):
+        state = self.cache.get(self.key)
+        if state is None:
+            state = read_state()
+            # add, not set: a change published meanwhile must win over this older read.
+            self.cache.add(self.key, state, settings.PAGE_CACHE_CLOCK_TRUST)
+        return state
+
+    def forget(self):
+        self.cache.delete(self.key)
+
+    def publish(self):
+        self.cache.set(self.key, read_state(), settings.PAGE_CACHE_CLOCK_TRUST)
+
+
+_file_clocks = {}
+
+
+def clock():
+    """Return how this process learns the content version cheaply (see the two clocks)."""
+    cache = caches["default"]
+    if isinstance(cache, LocMemCache):
+        path = str(settings.PAGE_CACHE_CLOCK_FILE)
+        if path not in _file_clocks:
+            _file_clocks[path] = FileClock(path)
+        return _file_clocks[path]
+    return CacheClock(cache)
+
+
 def current_state():
     """Return the content version, first counting a scheduled publication that came due."""
-    state = read_state()
+    state = clock().current()
     if state.next_change_at is not None and now_us() >= state.next_change_at:
         # Only the first request to see it due moves the version on.
         ContentVersion.objects.filter(pk=1, version=state.version).update(
@@ -109,8 +197,16 @@ def current_state():
             changed_at=now_us(),
             next_change_at=next_scheduled_publication(),
         )
+        announce_change()
         state = read_state()
     return state
+
+
+def announce_change():
+    """Tell this process now, and every process once the change is committed."""
+    current_clock = clock()
+    current_clock.forget()
+    transaction.on_commit(current_clock.publish)
 
 
 def next_scheduled_publication():
@@ -141,6 +237,7 @@ def content_changed():
             pk=1,
             defaults={"changed_at": now_us(), "next_change_at": next_scheduled_publication()},
         )
+    announce_change()
 
 
 def content_signal_receiver(sender, raw=False, action=None, **kwargs):
@@ -157,7 +254,7 @@ class PageCacheMiddleware:
     """Serve readers' public pages from the cache; store them; answer 304 when unchanged.
 
     It sits after the security and static-file middleware and before sessions: a hit costs
-    one small query (the content version) and one cache read, and skips the rest.
+    a look at the clock (a stat, or a cache read) and one cache read, and skips the rest.
     """
 
     def __init__(self, get_response):
@@ -165,10 +262,14 @@ class PageCacheMiddleware:
         self.cache = caches["default"]
         self.timeout = settings.PAGE_CACHE_SECONDS
         self.private_cookies = {settings.SESSION_COOKIE_NAME, "messages"}
+        if isinstance(current_clock := clock(), FileClock) and current_clock.stamp() is None:
+            current_clock.publish()  # until the file exists, every hit would ask the database
 
     def __call__(self, request):
         state = key = None
-        if settings.PAGE_CACHE and self.is_anonymous_get(request) and self.is_public_url(request):
+        # Looked up before the URL is resolved, to keep hits cheap: only public pages are
+        # ever stored, so another URL simply misses.
+        if settings.PAGE_CACHE and self.is_anonymous_get(request):
             try:
                 state = current_state()
             except DatabaseError:
@@ -178,6 +279,7 @@ class PageCacheMiddleware:
                 if (entry := self.cache.get(key)) is not None:
                     status, headers, content = entry
                     response = HttpResponse(content, status=status, headers=headers)
+                    response["X-Cache"] = "hit"
                     return self.conditional(request, response, state)
         response = self.get_response(request)
         if not self.is_public(request, response):
@@ -188,17 +290,11 @@ class PageCacheMiddleware:
         if key is not None:
             headers = {h: v for h, v in response.items() if h != "Last-Modified"}
             self.cache.set(key, (response.status_code, headers, response.content), self.timeout)
+            response["X-Cache"] = "miss"
         return self.conditional(request, response, state)
 
     def is_anonymous_get(self, request):
         return request.method == "GET" and not self.private_cookies & request.COOKIES.keys()
-
-    @staticmethod
-    def is_public_url(request):
-        try:
-            return resolve(request.path_info).view_name in PUBLIC_VIEWS
-        except Resolver404:
-            return False
 
     @staticmethod
     def key(request, state):

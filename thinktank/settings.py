@@ -203,6 +203,10 @@ else:
 # Whole public pages, keyed by content version, so never stale (thinktank/pagecache.py).
 PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 24 * 3600))
+# How processes learn of a change without a query: this file (local memory cache) or the
+# shared cache (Redis); either way a process checks the database at least this often.
+PAGE_CACHE_CLOCK_FILE = Path(os.environ.get("PAGE_CACHE_CLOCK_FILE", VAR_DIR / "page-cache.clock"))
+PAGE_CACHE_CLOCK_TRUST = 5
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
