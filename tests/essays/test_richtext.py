@@ -140,6 +140,8 @@ def test_plain_text_fields_are_escaped_on_the_essay_page(client):
         "//evil.example/beacon.png",
         "/newsletter/",
         "/media/../newsletter/",
+        "/media/%2e%2e/newsletter/",  # browsers decode it to ".."
+        "/media/%2E%2E%2Fnewsletter/",
         "data:image/png;base64,AAAA",
     ],
 )
