@@ -5,6 +5,7 @@ tests run again on a real Redis (127.0.0.1:6379) when one answers.
 """
 
 import datetime as dt
+import gzip
 import time
 
 import pytest
@@ -332,3 +333,36 @@ def test_every_url_is_declared_public_or_private_for_the_cache():
     undeclared = names - pagecache.PUBLIC_VIEWS - pagecache.PRIVATE_VIEWS
     assert not undeclared, f"declare these in thinktank/pagecache.py: {sorted(undeclared)}"
     assert not pagecache.PUBLIC_VIEWS & pagecache.PRIVATE_VIEWS
+
+
+def test_cached_pages_are_gzipped_for_readers_who_accept_it_and_plain_for_others(content):
+    url = content.get_absolute_url()
+    plain_reader, gzip_reader = Client(), Client(headers={"Accept-Encoding": "gzip, br"})
+    rendered = plain_reader.get(url)
+    plain = plain_reader.get(url)
+    zipped = gzip_reader.get(url)
+
+    assert plain["X-Cache"] == zipped["X-Cache"] == "hit"
+    assert "Content-Encoding" not in plain
+    assert plain.content == rendered.content
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == rendered.content
+    assert len(zipped.content) < len(rendered.content) / 2
+    assert int(zipped["Content-Length"]) == len(zipped.content)
+    assert int(plain["Content-Length"]) == len(plain.content)
+    for response in (rendered, plain, zipped):
+        assert "Accept-Encoding" in response["Vary"]
+    assert zipped["ETag"] == plain["ETag"] == rendered["ETag"]
+
+
+def test_the_cache_holds_pages_compressed(content):
+    url = content.get_absolute_url()
+    page = Client().get(url).content
+    # Local memory keys read ":<version>:<our key>".
+    [key] = [key.split(":", 2)[2] for key in caches["default"]._cache if ":page:" in key]
+    stored = caches["default"].get(key)
+
+    assert stored is not None
+    _status, _headers, compressed = stored
+    assert gzip.decompress(compressed) == page
+    assert len(compressed) < len(page) / 2
