@@ -177,7 +177,7 @@ class EssayFeed(Feed):
                 for author in essay.byline_authors
             ],
             "content": sanitize_html(essay.body),
-            "topics": [(topic.slug, topic.name) for topic in essay.topics.all()],
+            "topics": [(topic.slug, topic.name) for topic in essay.topic_list],
         }
 
 

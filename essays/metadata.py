@@ -21,7 +21,7 @@ def essay_meta(essay, crumbs, citation) -> PageMeta:
         "mainEntityOfPage": absolute(path),
         "author": [person(a.name, a.get_absolute_url()) for a in authors],
         "publisher": {"@type": "Organization", "name": site_name, "url": absolute("/")},
-        "keywords": [topic.name for topic in essay.topics.all()],
+        "keywords": [topic.name for topic in essay.topic_list],
     }
     if published:
         article["datePublished"] = published

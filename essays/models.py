@@ -1,13 +1,15 @@
 import math
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from series.images import WebImageField, save_renditions
+from series.links import slug_url
 from series.models import Publishable, PublishableQuerySet, Series, fill_slug
+from series.prefetch import ValuesPrefetch, topic_link_prefetch
 from series.redirects import previous_url, record_move
 from series.richtext import RichTextField, sanitize_html, word_count
 
@@ -51,7 +53,7 @@ class Author(models.Model):
             save_renditions(self, "portrait", "portrait_renditions")
 
     def get_absolute_url(self):
-        return reverse("essays:author", kwargs={"slug": self.slug})
+        return slug_url("essays:author", self.slug)
 
     def clean(self):
         super().clean()
@@ -83,15 +85,35 @@ class EssayQuerySet(PublishableQuerySet):
             self.select_related("series")
             .defer(*self.LISTING_DEFERRED)
             .prefetch_related(
-                models.Prefetch(
-                    "bylines",
-                    queryset=EssayAuthor.objects.select_related("author").order_by(
-                        "position", "pk"
-                    ),
-                ),
-                "topics",
+                models.Prefetch("author_credits", to_attr="listed_authors"),
+                models.Prefetch("topic_links", to_attr="listed_topics"),
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """An author as a listing shows them: a name linking to their page."""
+
+    owner: int  # the essay's (or series') primary key
+    name: str
+    slug: str
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return slug_url("essays:author", self.slug)
+
+
+def fetch_author_credits(essay_pks):
+    """Return the `Credit`s of these essays' authors, each essay's in byline order."""
+    rows = (
+        EssayAuthor.objects.filter(essay__in=essay_pks)
+        .order_by("position", "pk")
+        .values_list("essay_id", "author__name", "author__slug")
+    )
+    return [Credit(*row) for row in rows]
 
 
 class Essay(Publishable):
@@ -108,6 +130,9 @@ class Essay(Publishable):
     )
     topics = TaggableManager(through=TaggedEssay, blank=True, verbose_name="topics")
     word_count = models.PositiveIntegerField(default=0, editable=False)
+    # What a card shows of the bylines and topics, as plain objects (`with_listing_data`).
+    author_credits = ValuesPrefetch(fetch_author_credits)
+    topic_links = topic_link_prefetch(TaggedEssay)
 
     objects = EssayQuerySet.as_manager()
 
@@ -128,7 +153,7 @@ class Essay(Publishable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("essays:detail", kwargs={"slug": self.slug})
+        return slug_url("essays:detail", self.slug)
 
     @property
     def reading_minutes(self):
@@ -136,8 +161,17 @@ class Essay(Publishable):
 
     @property
     def byline_authors(self):
-        """Return the authors in byline order (uses prefetched bylines when present)."""
+        """Return the authors in byline order: `Credit`s from `with_listing_data()`."""
+        credits = getattr(self, "listed_authors", None)
+        if credits is not None:
+            return credits
         return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def topic_list(self):
+        """Return the essay's topics: `TopicLink`s by name from `with_listing_data()`."""
+        topics = getattr(self, "listed_topics", None)
+        return list(self.topics.all()) if topics is None else topics
 
 
 class EssayAuthor(models.Model):

@@ -10,7 +10,7 @@ from taggit.models import Tag
 
 from essays import citations, search
 from essays.metadata import author_meta, essay_meta
-from essays.models import Author, Essay, EssayAuthor, TaggedEssay
+from essays.models import Author, Credit, Essay, EssayAuthor, TaggedEssay
 from series.models import Series, SiteSettings, Status, TaggedSeries
 from series.views import PreviewableMixin
 
@@ -27,7 +27,7 @@ def published_series_with_cards():
                 filter=Q(essays__status=Status.PUBLISHED, essays__published_at__lte=Now()),
             )
         )
-        .prefetch_related("topics")
+        .prefetch_related(Prefetch("topic_links", to_attr="listed_topics"))
         .defer("intro", "search_document")
         .order_by("-published_at", "-pk")  # annotating with Count drops Meta.ordering
     )
@@ -38,7 +38,7 @@ def attach_contributors(series_list):
 
     One query for the whole page, however many series it shows.
     """
-    by_series = {series.pk: [] for series in series_list}
+    by_series = {series.pk: {} for series in series_list}
     bylines = (
         EssayAuthor.objects.filter(essay__series__in=by_series.keys())
         .filter(essay__in=Essay.objects.published())
@@ -46,11 +46,9 @@ def attach_contributors(series_list):
         .values_list("essay__series_id", "author__name", "author__slug")
     )
     for series_id, name, slug in bylines:
-        names = by_series[series_id]
-        if (name, slug) not in names:
-            names.append((name, slug))
+        by_series[series_id].setdefault((name, slug), Credit(series_id, name, slug))
     for series in series_list:
-        series.contributors = [Author(name=name, slug=slug) for name, slug in by_series[series.pk]]
+        series.contributors = list(by_series[series.pk].values())
 
 
 def topics_in_use():

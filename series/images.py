@@ -216,6 +216,10 @@ class WebImageField(models.ImageField):
         return super().pre_save(model_instance, add)
 
     def update_dimension_fields(self, instance, force=False, *args, **kwargs):
+        if not force and not self._needs_measuring(instance):
+            # Every row read from the database comes through here (post_init): skip the
+            # warnings machinery below when Django would not open the file anyway.
+            return
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -225,6 +229,16 @@ class WebImageField(models.ImageField):
             for dimension_field in (self.width_field, self.height_field):
                 if dimension_field:
                     setattr(instance, dimension_field, None)
+
+    def _needs_measuring(self, instance):
+        """Return whether an image is set (not deferred) and a dimension is still missing:
+        the only case in which Django's `update_dimension_fields` reads the file."""
+        if not instance.__dict__.get(self.attname):
+            return False
+        return any(
+            dimension_field and not getattr(instance, dimension_field)
+            for dimension_field in (self.width_field, self.height_field)
+        )
 
 
 def build_renditions(field_file, widths=RENDITION_WIDTHS) -> dict:

@@ -2,13 +2,14 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Now
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from series.images import WebImageField, save_renditions
+from series.links import slug_url
+from series.prefetch import topic_link_prefetch
 from series.redirects import previous_url, record_move
 from series.richtext import RichTextField
 
@@ -128,6 +129,8 @@ class Series(Publishable):
     standfirst = models.TextField(help_text="One or two sentences that introduce the series.")
     intro = RichTextField(blank=True)
     topics = TaggableManager(through=TaggedSeries, blank=True, verbose_name="topics")
+    # What a card shows of the topics, as plain objects (see series.prefetch).
+    topic_links = topic_link_prefetch(TaggedSeries)
 
     objects = PublishableQuerySet.as_manager()
 
@@ -141,7 +144,13 @@ class Series(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("series:detail", kwargs={"slug": self.slug})
+        return slug_url("series:detail", self.slug)
+
+    @property
+    def topic_list(self):
+        """Return the series' topics: `TopicLink`s by name when prefetched for a card."""
+        topics = getattr(self, "listed_topics", None)
+        return list(self.topics.all()) if topics is None else topics
 
 
 class SiteSettings(models.Model):

@@ -5,13 +5,35 @@ from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from series import images
+from series.links import slug_url
 from series.richtext import render_html
 
 register = template.Library()
+
+
+@register.simple_tag
+def names(people, link=False):
+    """Join people's names as "A", "A & B" or "A, B & C", linked to their pages if `link`.
+
+    A series card may credit dozens of contributors: a tag, not a template loop per name.
+    """
+    if link:
+        parts = [format_html('<a href="{}">{}</a>', p.get_absolute_url(), p.name) for p in people]
+    else:
+        parts = [conditional_escape(p.name) for p in people]
+    if len(parts) > 1:
+        parts = [", ".join(parts[:-1]), parts[-1]]
+    return mark_safe(" &amp; ".join(parts))  # noqa: S308 - every part is escaped above
+
+
+@register.filter
+def topic_url(topic):
+    """Return the URL of a topic's page (taggit's Tag has no get_absolute_url)."""
+    return slug_url("essays:topic", topic.slug)
 
 
 @register.filter

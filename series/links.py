@@ -1,0 +1,21 @@
+"""URLs of pages addressed by a slug (essays, series, authors, topics), worked out once.
+
+A listing links every card's essay, series, authors and topics: a hundred or more URLs a
+page, and `reverse()` costs tens of microseconds each. A slug's URL only changes with the
+URLconf or the script prefix, so both are part of the memo's key.
+"""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+
+def slug_url(viewname: str, slug: str) -> str:
+    """Return `reverse(viewname, kwargs={"slug": slug})`."""
+    return _slug_url(viewname, slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@lru_cache(maxsize=20_000)
+def _slug_url(viewname, slug, script_prefix, urlconf):
+    return reverse(viewname, urlconf=urlconf, kwargs={"slug": slug})
