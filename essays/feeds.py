@@ -5,6 +5,7 @@ feed fetched through a proxy or an internal address still links to the public si
 """
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, rfc3339_date
+from django.utils.xmlutils import UnserializableContentError
 
 from essays.models import Author, Essay
 from essays.views import topics_in_use
@@ -59,10 +61,28 @@ class EssayAtomFeed(Atom1Feed):
     """
 
     def write(self, outfile, encoding):
-        # One control character in one title must not take the whole feed down.
-        self.feed = xml_safe(self.feed)
-        self.items = [xml_safe(item) for item in self.items]
-        super().write(outfile, encoding)
+        try:
+            xml = self.serialize(encoding)
+        except UnserializableContentError:
+            # One control character in one title must not take the whole feed down. Django's
+            # XML writer looks for them in every text anyway, so the cleaning pass (a scan
+            # of every body) only runs for a feed that holds one.
+            self.feed = xml_safe(self.feed)
+            self.items = [xml_safe(item) for item in self.items]
+            xml = self.serialize(encoding)
+        if "\ufffe" in xml or "\uffff" in xml:  # forbidden too, but not refused by the writer
+            xml = xml_safe(xml)
+        outfile.write(xml)
+
+    def serialize(self, encoding):
+        """Return the feed as a string.
+
+        Written to a string, then to the response at once: the XML writer writes each tag
+        and text on its own, and the response would encode and store each write apart.
+        """
+        buffer = io.StringIO()
+        super().write(buffer, encoding)
+        return buffer.getvalue()
 
     def add_item_elements(self, handler, item):
         handler.addQuickElement("title", item["title"])

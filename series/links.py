@@ -5,7 +5,7 @@ page, and `reverse()` costs tens of microseconds each. A slug's URL only changes
 URLconf or the script prefix, so both are part of the memo's key.
 """
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -13,9 +13,17 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 def slug_url(viewname: str, slug: str) -> str:
     """Return `reverse(viewname, kwargs={"slug": slug})`."""
-    return _slug_url(viewname, slug, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return slug_urls(viewname)(slug)
+
+
+def slug_urls(viewname: str):
+    """Return a function of a slug giving its `slug_url`, for linking many at once.
+
+    The script prefix and URLconf are per request (thread or task): read them once here.
+    """
+    return partial(_slug_url, viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 @lru_cache(maxsize=20_000)
-def _slug_url(viewname, slug, script_prefix, urlconf):
+def _slug_url(viewname, script_prefix, urlconf, slug):
     return reverse(viewname, urlconf=urlconf, kwargs={"slug": slug})

@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -180,5 +182,16 @@ class SiteSettings(models.Model):
 
     @classmethod
     def load(cls):
-        """Return the site's settings, or unsaved defaults before staff first edit them."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+        """Return the site's settings, or unsaved defaults before staff first edit them.
+
+        Every page reads them, so the query is built once per process and then run as a
+        raw query: building and compiling it through the ORM each time cost more than
+        Django's whole request cycle does.
+        """
+        return next(iter(cls.objects.raw(*_load_query())), None) or cls(pk=1)
+
+
+@functools.cache
+def _load_query():
+    """Return the SQL and parameters that select the site settings row."""
+    return SiteSettings.objects.filter(pk=1).query.sql_with_params()

@@ -3,6 +3,7 @@
 Both apps use it (essays depends on series, never the reverse), so it lives here.
 """
 
+import functools
 import re
 from urllib.parse import unquote
 
@@ -77,6 +78,14 @@ def sanitize_html(html: str) -> str:
     """Return `html` reduced to the allow-list: no script, no styles, no event handlers."""
     if not html:
         return ""
+    return _sanitize(html, settings.MEDIA_URL)
+
+
+# Stored rich text is sanitised again each time it is shown, and the same few bodies are
+# shown over and over (an essay page, the feeds' fifty entries): remember the latest
+# results, keyed by the whole text (and the media URL images are checked against).
+@functools.lru_cache(maxsize=128)
+def _sanitize(html: str, media_url: str) -> str:
     # Images in a body are below the fold: the browser fetches them as the reader nears
     # them. Added after cleaning (nh3 has just removed any such attribute), in a fixed order.
     cleaned = _IMG.sub('<img loading="lazy" decoding="async"', _cleaner.clean(html))

@@ -5,35 +5,66 @@ from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
-from django.utils.html import conditional_escape, format_html
+from django.utils.dates import MONTHS
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 
 from series import images
-from series.links import slug_url
+from series.links import slug_urls
 from series.richtext import render_html
 
 register = template.Library()
 
 
-@register.simple_tag
-def names(people, link=False):
-    """Join people's names as "A", "A & B" or "A, B & C", linked to their pages if `link`.
+# Cards repeat these a few times each, on pages of twenty cards or more: they are tags that
+# write their few elements directly, not template loops (a loop costs several times more).
 
-    A series card may credit dozens of contributors: a tag, not a template loop per name.
+
+@register.simple_tag
+def names(authors, link=False):
+    """Join authors' names as "A", "A & B" or "A, B & C", linked to their pages if `link`.
+
+    A series card may credit dozens of contributors.
     """
     if link:
-        parts = [format_html('<a href="{}">{}</a>', p.get_absolute_url(), p.name) for p in people]
+        author_url = slug_urls("essays:author")
+        parts = [f'<a href="{escape(author_url(a.slug))}">{escape(a.name)}</a>' for a in authors]
     else:
-        parts = [conditional_escape(p.name) for p in people]
+        parts = [escape(a.name) for a in authors]
     if len(parts) > 1:
         parts = [", ".join(parts[:-1]), parts[-1]]
     return mark_safe(" &amp; ".join(parts))  # noqa: S308 - every part is escaped above
 
 
-@register.filter
-def topic_url(topic):
-    """Return the URL of a topic's page (taggit's Tag has no get_absolute_url)."""
-    return slug_url("essays:topic", topic.slug)
+@register.simple_tag
+def topic_list(topics):
+    """Render topics as a list of links to their pages (nothing when there are none)."""
+    if not topics:
+        return ""
+    topic_url = slug_urls("essays:topic")
+    items = "".join(
+        f'<li><a href="{escape(topic_url(t.slug))}">{escape(t.name)}</a></li>' for t in topics
+    )
+    return mark_safe(f'<ul class="topic-list" aria-label="Topics">{items}</ul>')  # noqa: S308
+
+
+@register.simple_tag
+def time_tag(moment):
+    """Render `<time datetime="(ISO 8601)">7 March 2026</time>` in the site's time zone.
+
+    The output of `date:'c'` and `date:"j F Y"`, without `date`'s generic format parser.
+    """
+    if not moment:
+        return ""
+    local = template_localtime(moment)
+    return format_html(
+        '<time datetime="{}">{} {} {}</time>',
+        local.isoformat(),
+        local.day,
+        MONTHS[local.month],
+        f"{local.year:04d}",
+    )
 
 
 @register.filter

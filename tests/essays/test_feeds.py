@@ -370,3 +370,21 @@ def test_draft_series_preview_does_not_link_a_feed_that_would_404(client, staff_
     assert alternates(client, "/series/unpublished/") == [
         ("Essays — Policy Network", "/feeds/essays/")
     ]
+
+
+@pytest.mark.parametrize(
+    ("field", "hostile", "clean"),
+    [
+        ("title", "Bell\x07 and\x0b tab", "Bell and tab"),  # refused by Django's XML writer
+        ("title", "Not\ufffe a\uffff character", "Not a character"),  # let through by it
+        ("standfirst", "Escape \x1b[31m red", "Escape [31m red"),
+    ],
+)
+def test_characters_xml_cannot_carry_are_dropped_not_fatal(client, content, field, hostile, clean):
+    # update(): written as a paste from anywhere, or an old import, could have written it.
+    Essay.objects.filter(pk=content["standalone"].pk).update(**{field: hostile})
+
+    feed = parse_feed(client, "/feeds/essays/")
+
+    tag = {"title": "title", "standfirst": "summary"}[field]
+    assert clean in [text(entry, tag) for entry in entries(feed)]
