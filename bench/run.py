@@ -165,18 +165,37 @@ end
 DEMO_SERIES = "/series/mutualism-social-democratic-policy-in-an-age-of-austerity/"
 
 
-def pages(base):
+# The cursor of the Ideas & Debate page that holds the 40 oldest entries: what the
+# next-to-last numbered page was before listings paged by cursor (essays.pagination).
+DEEP_CURSOR = """
+from essays.pagination import Position
+from essays.views import ideas_sources
+oldest = []
+for kind, entries in ideas_sources().items():
+    oldest += [Position.of(kind, e) for e in entries.order_by("published_at", "pk")[:41]]
+print(sorted(oldest)[min(40, len(oldest) - 1)].token)
+"""
+
+
+def deep_page_cursor(env):
+    """Return the `before` cursor of a page near the end of Ideas & Debate."""
+    command = [PY, "manage.py", "shell", "--no-imports", "-c", DEEP_CURSOR]
+    output = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return output.stdout.strip().splitlines()[-1]
+
+
+def pages(base, env):
     """Return (name, url, script) for every page the benchmark loads."""
     with urllib.request.urlopen(f"{base}/ideas/") as response:  # noqa: S310
         ideas = response.read().decode()
-    last_page = max(int(n) for n in re.findall(r"Page \d+ of (\d+)", ideas) or ["1"])
+    deep = deep_page_cursor(env)
     essay = re.search(r'href="(/essays/[^"/]+/)"', ideas).group(1)
     author = re.search(r'href="(/authors/[^"/]+/)"', ideas).group(1)
     topic = re.search(r'href="\?topic=([^"&]+)"', ideas).group(1)
     return [
         ("home", f"{base}/", None),
         ("ideas", f"{base}/ideas/", None),
-        ("ideas deep page", f"{base}/ideas/?page={max(1, last_page - 1)}", None),
+        ("ideas deep page", f"{base}/ideas/?before={deep}", None),
         ("series", f"{base}{DEMO_SERIES}", None),
         ("essay", f"{base}{essay}", None),
         ("author", f"{base}{author}", None),
@@ -210,7 +229,7 @@ def bench(essays):
     results = {}
     try:
         base = {mode: f"http://127.0.0.1:{server.port}" for mode, server in servers.items()}
-        plan = pages(base["cached"])
+        plan = pages(base["cached"], env)
         for _name, url, _script in plan:  # warm every server: no round measures start-up
             for mode in ("cached", "uncached"):
                 urllib.request.urlopen(url.replace(base["cached"], base[mode]), timeout=30).read()  # noqa: S310

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Greatest
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -70,6 +71,8 @@ class TaggedEssay(TaggedItemBase):
     class Meta:
         verbose_name = "essay topic"
         verbose_name_plural = "essay topics"
+        # A topic's essays, newest first: is it in use (essays.views.topics_in_use)?
+        indexes = [models.Index(fields=["tag", "content_object"], name="essay_topic_idx")]
 
 
 class EssayQuerySet(PublishableQuerySet):
@@ -150,7 +153,18 @@ class Essay(Publishable):
         ordering = ["-published_at", "-pk"]
         permissions = [("publish_essay", "Can publish and unpublish essays")]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="essay_listing_idx"),
+            # Listings walk this from a cursor, newest first (essays.pagination).
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=models.Q(status="published"),
+                name="essay_published_idx",
+            ),
+            # The newest change to published work: the sitemap's lastmod (thinktank.sitemaps).
+            models.Index(
+                Greatest("updated_at", "published_at"),
+                condition=models.Q(status="published"),
+                name="essay_changed_idx",
+            ),
             models.Index(fields=["series", "series_position"], name="essay_series_order_idx"),
         ]
 

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     CharField,
+    Exists,
     F,
     FloatField,
     Func,
@@ -54,14 +55,17 @@ def clean_query(raw: str) -> str:
     return " ".join(cleaned.split())[:MAX_QUERY_LENGTH]
 
 
-def _names_of(through_model, owner_field, name_path):
-    """A subquery: the space-joined names (authors, topics) attached to the outer row."""
+def _names_of(through_model, owner_field, name_path, order_by):
+    """A subquery: the space-joined names (authors, topics) attached to the outer row.
+
+    In a fixed order, so the same essay always gets the same document.
+    """
     return Coalesce(
         Subquery(
             through_model.objects.filter(**{owner_field: OuterRef("pk")})
             .order_by()
             .values(owner_field)
-            .annotate(names=StringAgg(name_path, Value(" ")))
+            .annotate(names=StringAgg(name_path, Value(" "), order_by=order_by))
             .values("names")[:1],
             output_field=CharField(),
         ),
@@ -69,15 +73,28 @@ def _names_of(through_model, owner_field, name_path):
     )
 
 
-def essay_document():
+def essay_document(body_vector=None):
+    """Return an essay's weighted document: title A; standfirst, authors and topics B; body C.
+
+    `body_vector` stands in for the body's part (weight C), for a caller that already has
+    it: `generate_content` builds the bodies of synthetic essays from known paragraphs.
+    """
+    if body_vector is None:
+        body_vector = SearchVector("body", weight="C", config=CONFIG)
     return (
         SearchVector("title", weight="A", config=CONFIG)
         + SearchVector("standfirst", weight="B", config=CONFIG)
-        + SearchVector(_names_of(EssayAuthor, "essay", "author__name"), weight="B", config=CONFIG)
         + SearchVector(
-            _names_of(TaggedEssay, "content_object", "tag__name"), weight="B", config=CONFIG
+            _names_of(EssayAuthor, "essay", "author__name", ("position", "pk")),
+            weight="B",
+            config=CONFIG,
         )
-        + SearchVector("body", weight="C", config=CONFIG)
+        + SearchVector(
+            _names_of(TaggedEssay, "content_object", "tag__name", ("tag__name",)),
+            weight="B",
+            config=CONFIG,
+        )
+        + body_vector
     )
 
 
@@ -86,7 +103,9 @@ def series_document():
         SearchVector("title", weight="A", config=CONFIG)
         + SearchVector("standfirst", weight="B", config=CONFIG)
         + SearchVector(
-            _names_of(TaggedSeries, "content_object", "tag__name"), weight="B", config=CONFIG
+            _names_of(TaggedSeries, "content_object", "tag__name", ("tag__name",)),
+            weight="B",
+            config=CONFIG,
         )
         + SearchVector("intro", weight="C", config=CONFIG)
     )
@@ -101,6 +120,32 @@ def refresh_essays(essay_ids) -> None:
 def refresh_series(series_ids) -> None:
     if uses_postgres() and series_ids:
         Series.objects.filter(pk__in=list(series_ids)).update(search_document=series_document())
+
+
+# websearch_to_tsquery turns a hyphenated word into a phrase of the whole word and its
+# parts: "co-operative" gives 'co-op' <-> 'co' <-> 'oper'. The GIN index cannot check a
+# phrase (it holds no positions), so every document with the three lexemes would be read
+# back to check it: thousands, for a word that common. The whole word's lexeme alone
+# finds the same documents (the parser always writes the parts after it), so a phrase
+# that is only one hyphenated word becomes that lexeme. Phrases the reader quoted keep
+# their words' order.
+COMPOUND_WORD = (
+    r"(^|[&|!(] ?)'((?:[^']|'')+-(?:[^']|'')+)'(?: <(?:-|[0-9]+)> '(?:[^']|'')+')+(?=$| [&|)])"
+)
+
+
+class WebSearchQuery(SearchQuery):
+    """A web-search-syntax query whose hyphenated words the GIN index answers alone."""
+
+    def __init__(self, value):
+        super().__init__(value, search_type="websearch", config=CONFIG)
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        sql, params = super().as_sql(compiler, connection, function, template)
+        return (
+            f"regexp_replace(({sql})::text, %s, %s, 'g')::tsquery",
+            (*params, COMPOUND_WORD, r"\1'\2'"),
+        )
 
 
 def _body_or(*, standfirst, body):
@@ -133,54 +178,76 @@ def render_snippet(text: str) -> str:
     return mark_safe(safe)  # noqa: S308 - escaped above; only our own markers become tags
 
 
+# Results a search lists at most: the newest matches of each kind, ranked. Ranking reads
+# each match's whole document, so ranking every match of a common word would cost more
+# the more the site publishes; these few cost the same at 100 essays as at 100,000. The
+# page says "more than" when there were more, and the reader narrows the search.
+MAX_RESULTS = 60
+
+
 class Search:
-    """A search over published essays and series, paginated over (kind, pk, rank) rows."""
+    """A search over published essays and series: `rows()`, then `hits()` for a page."""
 
     def __init__(self, query: str):
         self.query = query
         self.postgres = uses_postgres()
+        self.more = False  # whether rows() left matches out
         if self.postgres:
             self.ts_query = SearchQuery(query, search_type="websearch", config=CONFIG)
+            self.match_query = WebSearchQuery(query)
 
     def rows(self):
-        """Return a union queryset of ("essay"|"series", pk, rank, published_at), best first."""
+        """Return up to MAX_RESULTS (kind, pk, rank, published_at) rows, best first.
+
+        Per kind: the newest matches (down the publication-date index, or for a rare word
+        through the search index), then only those ranked. `more` says whether matches
+        were left out.
+        """
         essays = Essay.objects.published()
         series = Series.objects.published()
         if self.postgres:
-            essays = essays.filter(search_document=self.ts_query).annotate(
-                rank=SearchRank(F("search_document"), self.ts_query)
-            )
-            series = series.filter(search_document=self.ts_query).annotate(
-                rank=SearchRank(F("search_document"), self.ts_query)
-            )
+            essays = essays.filter(search_document=self.match_query)
+            series = series.filter(search_document=self.match_query)
+            rank = SearchRank(F("search_document"), self.match_query)
         else:
+            # EXISTS, not joins: an essay two authors' names match is one match.
+            credited = EssayAuthor.objects.filter(
+                essay=OuterRef("pk"), author__name__icontains=self.query
+            )
+            tagged = TaggedEssay.objects.filter(
+                content_object=OuterRef("pk"), tag__name__icontains=self.query
+            )
             essays = essays.filter(
                 Q(title__icontains=self.query)
                 | Q(standfirst__icontains=self.query)
-                | Q(bylines__author__name__icontains=self.query)
-                | Q(topics__name__icontains=self.query)
+                | Q(Exists(credited))
+                | Q(Exists(tagged))
                 | Q(body__icontains=self.query)
-            ).distinct()
+            )
             series = series.filter(
                 Q(title__icontains=self.query)
                 | Q(standfirst__icontains=self.query)
                 | Q(intro__icontains=self.query)
             )
-            essays = essays.annotate(rank=self._substring_rank())
-            series = series.annotate(rank=self._substring_rank())
-
-        def shape(queryset, kind):
-            return (
-                queryset.annotate(kind=Value(kind, output_field=CharField()))
-                .values_list("kind", "pk", "rank", "published_at")
-                .order_by()
+            rank = self._substring_rank()
+        rows = []
+        for kind, matches in (("essay", essays), ("series", series)):
+            newest = matches.order_by("-published_at", "-pk").values("pk")[: MAX_RESULTS + 1]
+            ranked = sorted(
+                matches.model.objects.filter(pk__in=newest)
+                .annotate(rank=rank)
+                .values_list("pk", "rank", "published_at"),
+                key=lambda row: (row[2], row[0]),
+                reverse=True,
             )
-
-        return (
-            shape(essays, "essay")
-            .union(shape(series, "series"), all=True)
-            .order_by("-rank", "-published_at", "-pk")
-        )
+            if len(ranked) > MAX_RESULTS:
+                self.more = True
+                ranked = ranked[:MAX_RESULTS]  # the oldest match goes
+            rows += [(kind, pk, rank, published_at) for pk, rank, published_at in ranked]
+        rows.sort(key=lambda row: (row[2], row[3], row[1]), reverse=True)
+        if len(rows) > MAX_RESULTS:
+            self.more = True
+        return rows[:MAX_RESULTS]
 
     def _substring_rank(self):
         return Case(

@@ -3,7 +3,7 @@ import functools
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models.functions import Now
+from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
@@ -123,6 +123,8 @@ class TaggedSeries(TaggedItemBase):
     class Meta:
         verbose_name = "series topic"
         verbose_name_plural = "series topics"
+        # A topic's series, newest first: is it in use (essays.views.topics_in_use)?
+        indexes = [models.Index(fields=["tag", "content_object"], name="series_topic_idx")]
 
 
 class Series(Publishable):
@@ -140,7 +142,20 @@ class Series(Publishable):
         ordering = ["-published_at", "-pk"]
         verbose_name_plural = "series"
         permissions = [("publish_series", "Can publish and unpublish series")]
-        indexes = [models.Index(fields=["status", "-published_at"], name="series_listing_idx")]
+        indexes = [
+            # Listings walk this from a cursor, newest first (essays.pagination).
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=models.Q(status="published"),
+                name="series_published_idx",
+            ),
+            # The newest change to published work: the sitemap's lastmod (thinktank.sitemaps).
+            models.Index(
+                Greatest("updated_at", "published_at"),
+                condition=models.Q(status="published"),
+                name="series_changed_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -115,5 +115,8 @@ def canonical_url(context):
     # The page actually shown, not whatever was asked for (?page=abc shows page 1).
     if (page := context.get("page_obj")) is not None and page.number > 1:
         kept["page"] = page.number
+    # A keyset listing's page: the cursor it was asked for (essays.pagination.Window).
+    if (window := context.get("window")) is not None and window.cursor:
+        kept[window.cursor[0]] = window.cursor[1]
     query = f"?{urlencode(kept)}" if kept else ""
     return f"{settings.SITE_URL}{request.path}{query}"

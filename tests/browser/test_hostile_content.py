@@ -34,6 +34,8 @@ from playwright.sync_api import Page
 from taggit.models import Tag
 
 from essays.models import Author, Essay
+from essays.pagination import window
+from essays.views import ideas_sources
 from series.models import Series
 from series.richtext import ALLOWED_TAGS
 from tests.browser.conftest import log_in
@@ -684,11 +686,19 @@ class Browsing:
         return states
 
 
+def ideas_pages():
+    """Return the path of every page of Ideas & Debate, following the "Older" cursors."""
+    paths, cursor = ["/ideas/"], None
+    while (page := window(ideas_sources(), cursor)).older is not None:
+        cursor = ("before", page.older)
+        paths.append(f"/ideas/?before={page.older.token}")
+    return paths
+
+
 def public_pages():
     """(page type, path, expected <h1>) for every public page showing the corpus."""
-    listed = Essay.objects.published().count() + Series.objects.published().count()
     pages = [("home", "/", None)]
-    pages += [("ideas", f"/ideas/?page={n}", "Ideas & Debate") for n in range(1, listed // 20 + 2)]
+    pages += [("ideas", path, "Ideas & Debate") for path in ideas_pages()]
     for kind, model, prefix in (
         ("essay", Essay, "essays"),
         ("series", Series, "series"),

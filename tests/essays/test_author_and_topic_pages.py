@@ -1,13 +1,15 @@
 """Author pages (who they are, their published essays) and topic pages."""
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.utils import timezone
 
 from series.models import Status
 from tests.factories import AuthorFactory, EssayFactory, SeriesFactory
-from tests.helpers import elements, positions, text_of
+from tests.helpers import elements, hrefs, positions, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +129,81 @@ def test_topic_page_lists_its_series_newest_first(client):
 
     newest, middle, oldest = positions(page, ["Newest series", "Middle series", "Oldest series"])
     assert newest < middle < oldest
+
+
+# Pages of a long list: "Older" and "Newer" links, by cursor ------------------------------
+
+
+def older_link(response):
+    found = re.search(r'<a rel="next" href="([^"]+)">Older', response.content.decode())
+    return html.unescape(found.group(1)) if found else None
+
+
+def essay_titles(response):
+    return [
+        text_of(re.search(r'class="card__title">(.*?)</h', card, re.S).group(1))
+        for card in elements(response.content.decode(), "article", "card card--essay")
+    ]
+
+
+def test_author_page_lists_20_essays_then_links_to_the_older_ones(client, author):
+    for day in range(1, 46):
+        EssayFactory(title=f"Essay {day:02d}", authors=[author], published_at=days_ago(day))
+
+    seen, url = [], author.get_absolute_url()
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        seen.append(essay_titles(response))
+        older = older_link(response)
+        url = f"{author.get_absolute_url()}{older}" if older else None
+
+    assert [len(page) for page in seen] == [20, 20, 5]
+    assert [title for page in seen for title in page] == [f"Essay {d:02d}" for d in range(1, 46)]
+
+
+def test_topic_pages_essays_20_at_a_time_and_its_series_on_the_first_page_only(client):
+    for day in range(1, 26):
+        EssayFactory(
+            title=f"Housing essay {day:02d}", topics=["Housing"], published_at=days_ago(day)
+        )
+    series = SeriesFactory(title="Housing series")
+    series.topics.set(["Housing"])
+
+    first = client.get("/topics/housing/")
+    second = client.get(f"/topics/housing/{older_link(first)}")
+
+    assert essay_titles(first) == [f"Housing essay {day:02d}" for day in range(1, 21)]
+    assert essay_titles(second) == [f"Housing essay {day:02d}" for day in range(21, 26)]
+    assert "Housing series" in text_of(first)
+    assert "Housing series" not in text_of(second)
+
+
+def test_topic_page_shows_its_four_newest_series_and_links_to_the_rest(client):
+    for day in range(1, 7):
+        series = SeriesFactory(title=f"Housing series {day}", published_at=days_ago(day))
+        series.topics.set(["Housing"])
+
+    response = client.get("/topics/housing/")
+
+    page = text_of(response)
+    assert [f"Housing series {day}" in page for day in range(1, 7)] == [True] * 4 + [False] * 2
+    assert "/ideas/?topic=housing" in hrefs(response.content.decode())
+
+
+@pytest.mark.parametrize("url", ["/topics/housing/?page=2", "/authors/robin-murray/?page=3"])
+def test_old_numbered_pages_of_topics_and_authors_redirect_to_the_first(client, author, url):
+    EssayFactory(authors=[author], topics=["Housing"])
+
+    response = client.get(url)
+
+    assert response.status_code == 301
+    assert response["Location"] == url.split("?")[0]
+
+
+@pytest.mark.parametrize("query", ["before=nonsense", "after=1e", "before=0e1"])
+def test_a_bad_or_exhausted_cursor_on_an_author_or_topic_page_is_a_404(client, author, query):
+    EssayFactory(authors=[author], topics=["Housing"])
+
+    assert client.get(f"/topics/housing/?{query}").status_code == 404
+    assert client.get(f"{author.get_absolute_url()}?{query}").status_code == 404

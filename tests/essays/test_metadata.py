@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from essays.models import Essay, EssayAuthor
+from essays.pagination import Position
 from series.models import SiteSettings, Status
 from tests.factories import AuthorFactory, EssayFactory, SeriesFactory
 from tests.helpers import image_upload
@@ -366,18 +367,19 @@ def test_staff_preview_of_unpublished_work_carries_no_metadata_claims(
 # Listing pages ----------------------------------------------------------------------------
 
 
-def test_listing_canonical_keeps_only_topic_and_page(client):
+def test_listing_canonical_keeps_only_topic_and_cursor(client):
     for number in range(21):
         EssayFactory(title=f"Housing {number}", topics=["Housing"])
+    cursor = Position.of("essay", Essay.objects.order_by("published_at", "pk").last()).token
 
     ideas = get_page(
-        client, "/ideas/", topic="housing", page="2", utm_source="newsletter", fbclid="abc"
+        client, "/ideas/", topic="housing", before=cursor, utm_source="newsletter", fbclid="x"
     )
-    topic = get_page(client, "/topics/housing/", page="2", utm_campaign="spring")
-    first = get_page(client, "/ideas/", page="1", utm_medium="email")
+    topic = get_page(client, "/topics/housing/", before=cursor, utm_campaign="spring")
+    first = get_page(client, "/ideas/", utm_medium="email")
 
-    assert ideas.canonical == f"{SITE_URL}/ideas/?topic=housing&page=2"
-    assert topic.canonical == f"{SITE_URL}/topics/housing/?page=2"
+    assert ideas.canonical == f"{SITE_URL}/ideas/?topic=housing&before={cursor}"
+    assert topic.canonical == f"{SITE_URL}/topics/housing/?before={cursor}"
     assert first.canonical == f"{SITE_URL}/ideas/"
 
 
@@ -391,12 +393,14 @@ def test_every_page_has_one_absolute_canonical_link(client, url):
     assert "utm_" not in page.canonical
 
 
-@pytest.mark.parametrize("page_param", ["abc", "0", "999", "1.0"])
-def test_listing_canonical_names_the_page_actually_shown(client, page_param):
-    # A page number the paginator cannot use shows page 1 (or the last page); the canonical
-    # link must name that page, not invent a duplicate URL for it.
+@pytest.mark.parametrize("page_param", ["abc", "0", "999", "1.0", "2"])
+def test_old_page_numbers_redirect_to_the_one_canonical_first_page(client, page_param):
+    # Numbered pages are gone (listings page by cursor): an old link lands on the first
+    # page, which is canonical; no duplicate URL for it is invented.
     EssayFactory(title="Housing", topics=["Housing"])
 
-    page = get_page(client, "/ideas/", page=page_param, utm_source="x")
+    response = client.get("/ideas/", {"page": page_param, "utm_source": "x"})
+    page = Page(client.get(response["Location"]))
 
+    assert response.status_code == 301
     assert page.canonical == f"{SITE_URL}/ideas/"

@@ -30,7 +30,7 @@ PAGES = [
     "/",
     "/essays/the-new-wave-of-mutuality/",
     "/series/mutualism/",
-    "/ideas/?page=2",
+    "/ideas/?topic=co-operatives",
     "/search/?q=mutual",
     "/newsletter/",
     "/no-such-page/",
