@@ -1,14 +1,20 @@
-"""URLs of pages addressed by a slug (essays, series, authors, topics), worked out once.
+"""URLs of the site's pages, worked out once per process.
 
-A listing links every card's essay, series, authors and topics: a hundred or more URLs a
-page, and `reverse()` costs tens of microseconds each. A slug's URL only changes with the
-URLconf or the script prefix, so both are part of the memo's key.
+A listing links every card's essay, series, authors and topics, and every page's header
+and footer link the same few pages: a hundred or more URLs a page, and `reverse()` costs
+tens of microseconds each. A URL only changes with the URLconf or the script prefix, so
+both are part of the memos' keys.
 """
 
 from functools import lru_cache, partial
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
+
+
+def page_url(viewname: str) -> str:
+    """Return `reverse(viewname)`, for a page that takes no arguments."""
+    return _page_url(viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 def slug_url(viewname: str, slug: str) -> str:
@@ -27,3 +33,8 @@ def slug_urls(viewname: str):
 @lru_cache(maxsize=20_000)
 def _slug_url(viewname, script_prefix, urlconf, slug):
     return reverse(viewname, urlconf=urlconf, kwargs={"slug": slug})
+
+
+@lru_cache(maxsize=100)
+def _page_url(viewname, script_prefix, urlconf):
+    return reverse(viewname, urlconf=urlconf)

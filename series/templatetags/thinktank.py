@@ -1,24 +1,26 @@
 """Template helpers shared by every page: rich text, bylines, responsive images."""
 
 import json
+from html import escape as html_escape
 from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
 from django.utils.dates import MONTHS
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
-from series import images
-from series.links import slug_urls
+from series import images, links
 from series.richtext import render_html
 
 register = template.Library()
 
 
 # Cards repeat these a few times each, on pages of twenty cards or more: they are tags that
-# write their few elements directly, not template loops (a loop costs several times more).
+# write their few elements directly, not template loops (a loop costs several times more),
+# escaping with the standard library's html.escape(): Django's escape() is the same
+# function behind a wrapper for lazy strings that costs more than the escaping.
 
 
 @register.simple_tag
@@ -28,13 +30,25 @@ def names(authors, link=False):
     A series card may credit dozens of contributors.
     """
     if link:
-        author_url = slug_urls("essays:author")
-        parts = [f'<a href="{escape(author_url(a.slug))}">{escape(a.name)}</a>' for a in authors]
+        author_url = links.slug_urls("essays:author")
+        parts = [
+            f'<a href="{html_escape(author_url(a.slug))}">{html_escape(a.name)}</a>'
+            for a in authors
+        ]
     else:
-        parts = [escape(a.name) for a in authors]
+        parts = [html_escape(a.name) for a in authors]
     if len(parts) > 1:
         parts = [", ".join(parts[:-1]), parts[-1]]
     return mark_safe(" &amp; ".join(parts))  # noqa: S308 - every part is escaped above
+
+
+@register.simple_tag
+def page_url(viewname, slug=None):
+    """Return what `{% url viewname %}` or `{% url viewname slug %}` would, worked out once.
+
+    For the links every page repeats (header, footer, feeds); see series.links.
+    """
+    return links.page_url(viewname) if slug is None else links.slug_url(viewname, slug)
 
 
 @register.simple_tag
@@ -42,9 +56,10 @@ def topic_list(topics):
     """Render topics as a list of links to their pages (nothing when there are none)."""
     if not topics:
         return ""
-    topic_url = slug_urls("essays:topic")
+    topic_url = links.slug_urls("essays:topic")
     items = "".join(
-        f'<li><a href="{escape(topic_url(t.slug))}">{escape(t.name)}</a></li>' for t in topics
+        f'<li><a href="{html_escape(topic_url(t.slug))}">{html_escape(t.name)}</a></li>'
+        for t in topics
     )
     return mark_safe(f'<ul class="topic-list" aria-label="Topics">{items}</ul>')  # noqa: S308
 
@@ -58,13 +73,9 @@ def time_tag(moment):
     if not moment:
         return ""
     local = template_localtime(moment)
-    return format_html(
-        '<time datetime="{}">{} {} {}</time>',
-        local.isoformat(),
-        local.day,
-        MONTHS[local.month],
-        f"{local.year:04d}",
-    )
+    day = f"{local.day} {MONTHS[local.month]} {local.year:04d}"
+    iso = local.isoformat()
+    return mark_safe(f'<time datetime="{html_escape(iso)}">{html_escape(day)}</time>')  # noqa: S308
 
 
 @register.filter
