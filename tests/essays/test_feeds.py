@@ -207,7 +207,9 @@ def test_content_is_the_sanitised_body(client, content):
     assert "alert" not in html
     assert "onclick" not in html
     assert "onerror" not in html
-    assert html == '<p>Kept</p><img src="/media/chart.png" alt="Chart">'
+    assert html == (
+        '<p>Kept</p><img loading="lazy" decoding="async" src="/media/chart.png" alt="Chart">'
+    )
     # Site-relative images resolve against the essay's public URL.
     base = entry.find(f"{ATOM}content").get("{http://www.w3.org/XML/1998/namespace}base")
     assert base == f"{SITE_URL}/essays/austerity-after/"

@@ -31,6 +31,7 @@ from essays import search
 from essays.models import Author, Essay, EssayAuthor, TaggedEssay
 from series.models import Series, Status, TaggedSeries
 from series.richtext import word_count
+from series.signals import content_changed_in_bulk
 
 WORDS = (
     "policy reform public services mutual ownership community wealth economy democracy "
@@ -108,6 +109,8 @@ class Command(BaseCommand):
             made += len(rows)
             self.stdout.write(f"{made}/{essays} essays")
         writer.finish()
+        # Bulk inserts send no model signal: say so, or cached pages would not show them.
+        content_changed_in_bulk.send(sender=Essay)
         self.stdout.write(self.style.SUCCESS(f"Generated {essays} essays, {author_count} authors."))
 
     def paragraph(self, rng):
