@@ -41,7 +41,7 @@ class SeriesDetailView(PreviewableMixin, DetailView):
             .get_queryset()
             .defer("search_document")
             .prefetch_related(
-                "topics",
+                Prefetch("topic_links", to_attr="listed_topics"),
                 Prefetch(
                     "essays",
                     queryset=essays.with_listing_data().order_by(
