@@ -40,7 +40,7 @@ class ValuesPrefetch:
 
 @dataclass(frozen=True, slots=True)
 class TopicLink:
-    """A topic as a card shows it: a name linking to the topic's page (`topic_url`)."""
+    """A topic as a card shows it: a name linking to the topic's page."""
 
     owner: int
     name: str
