@@ -38,6 +38,8 @@ logconfig_dict = {
     "root": {"handlers": ["stdout"], "level": "INFO"},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        # A logging config switches gunicorn's access log on whatever `accesslog` says:
+        # silence it here, or every request costs a JSON line.
+        "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
     },
 }
