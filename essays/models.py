@@ -119,14 +119,11 @@ class Credit:
         return slug_url("essays:author", self.slug)
 
 
-def fetch_author_credits(essay_pks):
-    """Return the `Credit`s of these essays' authors, each essay's in byline order."""
-    rows = (
-        EssayAuthor.objects.filter(essay__in=essay_pks)
-        .order_by("position", "pk")
-        .values_list("essay_id", "author__name", "author__slug", "author__role")
+def author_credit_rows():
+    """Return every essay's authors as `Credit` rows, each essay's in byline order."""
+    return EssayAuthor.objects.order_by("position", "pk").values_list(
+        "essay_id", "author__name", "author__slug", "author__role"
     )
-    return [Credit(*row) for row in rows]
 
 
 class Essay(Publishable):
@@ -144,7 +141,7 @@ class Essay(Publishable):
     topics = TaggableManager(through=TaggedEssay, blank=True, verbose_name="topics")
     word_count = models.PositiveIntegerField(default=0, editable=False)
     # What a card shows of the bylines and topics, as plain objects (`with_listing_data`).
-    author_credits = ValuesPrefetch(fetch_author_credits)
+    author_credits = ValuesPrefetch(author_credit_rows, owner="essay", make=Credit)
     topic_links = topic_link_prefetch(TaggedEssay)
 
     objects = EssayQuerySet.as_manager()
