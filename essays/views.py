@@ -14,6 +14,7 @@ from essays import citations, pagination, search
 from essays.metadata import author_meta, essay_meta
 from essays.models import Author, Credit, Essay, EssayAuthor, TaggedEssay
 from series.models import Series, SiteSettings, Status, TaggedSeries
+from series.prefetch import KeyedRows
 from series.views import PreviewableMixin
 
 PAGE_SIZE = pagination.PAGE_SIZE
@@ -42,24 +43,25 @@ def published_series_with_cards():
     )
 
 
+# The authors of every series' published essays, in reading order: published() spelled out
+# through the join, as a subquery costs the database twice the planning.
+SERIES_CONTRIBUTORS = KeyedRows(
+    lambda: (
+        EssayAuthor.objects.filter(essay__status=Status.PUBLISHED, essay__published_at__lte=Now())
+        .order_by("essay__series_position", "essay__published_at", "position")
+        .values_list("essay__series_id", "author__name", "author__slug")
+    ),
+    owner="essay__series",
+)
+
+
 def attach_contributors(series_list):
     """Set `contributors` on each series: its published essays' authors, in reading order.
 
     One query for the whole page, however many series it shows.
     """
     by_series = {series.pk: {} for series in series_list}
-    bylines = (
-        EssayAuthor.objects.filter(
-            # published(), spelled out through the join: a subquery costs the database
-            # twice the planning.
-            essay__series__in=by_series.keys(),
-            essay__status=Status.PUBLISHED,
-            essay__published_at__lte=Now(),
-        )
-        .order_by("essay__series_position", "essay__published_at", "position")
-        .values_list("essay__series_id", "author__name", "author__slug")
-    )
-    for series_id, name, slug in bylines:
+    for series_id, name, slug in SERIES_CONTRIBUTORS.fetch(by_series.keys()):
         by_series[series_id].setdefault((name, slug), Credit(series_id, name, slug))
     for series in series_list:
         series.contributors = list(by_series[series.pk].values())

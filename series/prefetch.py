@@ -33,35 +33,17 @@ class AnyOf(Lookup):
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
-class ValuesPrefetch:
-    """A model attribute filled in by `prefetch_related(Prefetch(name, to_attr=...))`.
+class KeyedRows:
+    """A `values_list()` query run for the rows of a set of owners, given their keys.
 
-    `rows()` returns a `values_list()` queryset over every owner, in the order to show the
-    rows, whose first value is the owner's key through the relation `owner`; `make` turns
-    a row into the object stored (its first attribute, `owner`, is that key).
+    `rows()` returns the queryset over every owner, in the order to show the rows; `owner`
+    is the relation (from its model) to the owners' keys.
     """
 
-    def __init__(self, rows, *, owner, make):
-        self.rows = rows  # a function: models are not all loaded when the class is built
+    def __init__(self, rows, *, owner):
+        self.rows = rows  # a function: models are not all loaded when this is built
         self.owner = owner
-        self.make = make
-        self._statement = None  # (SQL, parameters, where the keys go), or False
-
-    def __set_name__(self, owner, name):
-        self.name = name
-
-    def __get__(self, instance, owner=None):
-        # prefetch_related() finds the prefetcher on the class. An instance has nothing
-        # here (its rows are under the Prefetch's to_attr): None tells prefetch_related(),
-        # which reads the attribute when the same lookup comes round again, to move on.
-        return self if instance is None else None
-
-    def get_prefetch_querysets(self, instances, querysets=None):
-        if querysets:
-            raise ValueError(f"Prefetch({self.name!r}) takes no queryset.")
-        objects = [self.make(*row) for row in self.fetch({instance.pk for instance in instances})]
-        # (rows, row's key, instance's key, single, cache name, is descriptor)
-        return objects, attrgetter("owner"), attrgetter("pk"), False, self.name, False
+        self._statement = None  # (database, SQL, parameters, where the keys go), or False
 
     def fetch(self, keys):
         """Return the rows of the owners with these keys."""
@@ -89,6 +71,36 @@ class ValuesPrefetch:
         if len(lists) != 1 or compiler.get_converters([s[0] for s in compiler.select]):
             return None
         return queryset.db, sql, params, lists[0]
+
+
+class ValuesPrefetch:
+    """A model attribute filled in by `prefetch_related(Prefetch(name, to_attr=...))`.
+
+    Its rows are a `KeyedRows(rows, owner=owner)` query whose first value is the owner's
+    key; `make` turns a row into the object stored (its first attribute, `owner`, is that
+    key).
+    """
+
+    def __init__(self, rows, *, owner, make):
+        self.query = KeyedRows(rows, owner=owner)
+        self.make = make
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        # prefetch_related() finds the prefetcher on the class. An instance has nothing
+        # here (its rows are under the Prefetch's to_attr): None tells prefetch_related(),
+        # which reads the attribute when the same lookup comes round again, to move on.
+        return self if instance is None else None
+
+    def get_prefetch_querysets(self, instances, querysets=None):
+        if querysets:
+            raise ValueError(f"Prefetch({self.name!r}) takes no queryset.")
+        rows = self.query.fetch({instance.pk for instance in instances})
+        objects = [self.make(*row) for row in rows]
+        # (rows, row's key, instance's key, single, cache name, is descriptor)
+        return objects, attrgetter("owner"), attrgetter("pk"), False, self.name, False
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,9 +42,10 @@ def test_compiled_query_gives_the_rows_the_orm_gives(essays, prefetch):
     series.topics.set(["Mutualism", "Co-operatives"])
     keys = {essay.pk for essay in essays} | {series.pk}
 
-    rows = prefetch.fetch(keys)
+    rows = prefetch.query.fetch(keys)
 
-    assert rows == list(prefetch.rows().filter(**{f"{prefetch.owner}__in": keys}))
+    query = prefetch.query
+    assert rows == list(query.rows().filter(**{f"{query.owner}__in": keys}))
     assert rows  # the comparison compared something
     if connection.vendor == "postgresql":
-        assert prefetch._statement, "on PostgreSQL the SQL is compiled once and reused"
+        assert query._statement, "on PostgreSQL the SQL is compiled once and reused"
