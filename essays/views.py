@@ -55,6 +55,17 @@ SERIES_CONTRIBUTORS = KeyedRows(
 )
 
 
+# A series' published essays, in reading order: the essay page's "Part 2 of 5" navigation.
+SERIES_PARTS = KeyedRows(
+    lambda: (
+        Essay.objects.published()
+        .order_by("series_position", "published_at", "pk")
+        .values_list("series_id", "pk", "title", "slug")
+    ),
+    owner="series",
+)
+
+
 def attach_contributors(series_list):
     """Set `contributors` on each series: its published essays' authors, in reading order.
 
@@ -227,11 +238,10 @@ class EssayDetailView(PreviewableMixin, DetailView):
         if essay.series and (essay.series.is_published or self.is_preview_allowed()):
             context["series"] = essay.series
             crumbs.append({"title": essay.series.title, "url": essay.series.get_absolute_url()})
-            parts = list(
-                essay.series.essays.published()
-                .order_by("series_position", "published_at", "pk")
-                .values("pk", "title", "slug")
-            )
+            parts = [
+                {"pk": pk, "title": title, "slug": slug}
+                for _, pk, title, slug in SERIES_PARTS.fetch([essay.series_id])
+            ]
             index = next((i for i, part in enumerate(parts) if part["pk"] == essay.pk), None)
             if index is not None:
                 context.update(
