@@ -30,7 +30,10 @@ from tests.thinktank.test_production_settings import (
 )
 
 # The worker reads what this test wrote: it must be committed, not inside a test transaction.
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback, as every transactional test in this suite: the flush after a plain
+# transactional test re-creates content types under new ids, and a later test restoring
+# the serialized rows would then collide with them.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 REDIS_START_TIMEOUT = 30  # seconds for redis-server to answer; it normally takes milliseconds
 WORKER = ["rqworker", "--burst", "--with-scheduler", "--job-class", "django_tasks_rq.Job"]
