@@ -50,6 +50,29 @@ def test_every_page_carries_the_signup_form_with_consent_wording_beside_the_chec
     assert 'value="/"' in input_tag(page, "source")  # remembers which page it is on
 
 
+def test_each_page_s_form_remembers_that_page_escaped_though_rendered_once(client):
+    # The blank form is rendered once per process; each page puts in its own path.
+    essay_page = client.get("/essays/a-missing-essay/").content.decode()
+    odd_page = client.get('/topics/"><b>x</b>/').content.decode()
+
+    assert 'value="/essays/a-missing-essay/"' in input_tag(essay_page, "source")
+    assert 'value="/topics/&quot;&gt;&lt;b&gt;x&lt;/b&gt;/"' in input_tag(odd_page, "source")
+    assert "<b>x</b>" not in odd_page
+
+
+def test_the_footer_form_is_the_form_django_renders(client, settings):
+    settings.DEBUG = False
+    cached = client.get("/ideas/").content.decode()
+    settings.DEBUG = True  # rendered afresh on every request
+    fresh = client.get("/ideas/").content.decode()
+
+    def form(page):
+        return re.search(r'<form class="signup-form".*?</form>', page, re.S).group(0)
+
+    assert form(cached) == form(fresh)
+    assert 'value="/ideas/"' in input_tag(fresh, "source")
+
+
 def test_signup_records_the_page_it_came_from_but_never_another_sites_url(client):
     sign_up(client, "ann@example.org", source="/series/mutualism/")
     sign_up(client, "bob@example.org", source="https://evil.example/phish")
