@@ -19,6 +19,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from django.apps import apps
@@ -72,6 +73,8 @@ PRIVATE_VIEWS = frozenset(
         "newsletter:unsubscribe",
     }
 )
+# In every key: entries stored by an older release (in a shared cache) are never read.
+ENTRY_FORMAT = 2
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 BOOTED_AT = time.time_ns() // 1000  # a deploy may change every page: nothing is older
 
@@ -89,6 +92,10 @@ class State:
     @property
     def last_modified(self):
         return max(self.changed_at, BOOTED_AT) // 1_000_000
+
+    @cached_property
+    def last_modified_header(self):
+        return http_date(self.last_modified)
 
 
 _READ_STATE = (
@@ -256,8 +263,10 @@ def content_signal_receiver(sender, raw=False, action=None, **kwargs):
 class PageCacheMiddleware:
     """Serve readers' public pages from the cache; store them; answer 304 when unchanged.
 
-    It sits after the security and static-file middleware and before sessions: a hit costs
-    a look at the clock (a stat, or a cache read) and one cache read, and skips the rest.
+    It sits first but for the request id: a hit costs a look at the clock (a stat, or a
+    cache read) and one cache read, and skips the rest. Stored pages keep the headers the
+    security middleware gave them, under a key that includes the scheme (HSTS only over
+    HTTPS). Static files miss, and go on to WhiteNoise.
     """
 
     def __init__(self, get_response):
@@ -293,20 +302,30 @@ class PageCacheMiddleware:
             return self.conditional(request, response, state)
         # Stored compressed: a tenth of the memory, and most readers take it as it is.
         # (Pages carry no secret, such as a CSRF token, for compression to leak.)
-        skipped = {"Last-Modified", "Content-Length"}
-        headers = {h: v for h, v in response.items() if h not in skipped}
+        skipped = {"last-modified", "content-length", "x-request-id"}
+        headers = {
+            lower: header
+            for lower, header in response.headers._store.items()
+            if lower not in skipped
+        }
         entry = (response.status_code, headers, gzip.compress(response.content, mtime=0))
         self.cache.set(key, entry, self.timeout)
         return self.serve(request, *entry, state=state, label="miss")
 
     def serve(self, request, status, headers, compressed, *, state, label):
-        """Answer with a stored page: gzipped when the reader accepts it."""
-        response = HttpResponse(status=status, headers=headers)
-        if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
-            response.content = compressed
+        """Answer with a stored page: gzipped when the reader accepts it.
+
+        `headers` are a response's own, as ResponseHeaders keeps them (lower-cased name:
+        (name, value)), checked and encoded when the page was stored: copied as they are,
+        for a hit costs little more than setting a dozen headers one by one would.
+        """
+        if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            response = HttpResponse(compressed, status=status)
+            response.headers._store.update(headers)
             response["Content-Encoding"] = "gzip"
         else:
-            response.content = gzip.decompress(compressed)
+            response = HttpResponse(gzip.decompress(compressed), status=status)
+            response.headers._store.update(headers)
         response["Content-Length"] = str(len(response.content))
         response["X-Cache"] = label
         return self.conditional(request, response, state)
@@ -320,7 +339,7 @@ class PageCacheMiddleware:
         digest = hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
         # changed_at too: should the version ever restart (a restored database), the keys
         # of pages cached before cannot come back.
-        return f"page:{state.version}.{state.changed_at}:{digest}"
+        return f"page{ENTRY_FORMAT}:{state.version}.{state.changed_at}:{digest}"
 
     @staticmethod
     def is_public(request, response):
@@ -343,7 +362,7 @@ class PageCacheMiddleware:
         last_modified = None
         if state is not None:
             last_modified = state.last_modified
-            response["Last-Modified"] = http_date(last_modified)
+            response["Last-Modified"] = state.last_modified_header
         return get_conditional_response(
             request, etag=response["ETag"], last_modified=last_modified, response=response
         )

@@ -119,11 +119,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "thinktank.middleware.RequestIdMiddleware",
+    # Readers' public pages from the cache, before everything else that is the same for
+    # every reader (their stored headers already carry the security headers): pagecache.py.
+    "thinktank.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "thinktank.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Readers' public pages from the cache, before sessions and the rest: see pagecache.py.
-    "thinktank.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -115,6 +115,33 @@ def test_a_cached_page_costs_no_query_and_is_the_same_page(cache_backend, conten
     assert second["X-Request-ID"] != first["X-Request-ID"]
 
 
+def test_a_cached_page_carries_every_security_header_of_a_rendered_one(settings, content):
+    # The cache answers before the security middleware runs: the headers are stored.
+    settings.SECURE_HSTS_SECONDS = 3600
+    client = Client()
+    url = content.get_absolute_url()
+    rendered = client.get(url, secure=True)
+    cached = client.get(url, secure=True)
+    plain_http = client.get(url)
+
+    assert (rendered["X-Cache"], cached["X-Cache"], plain_http["X-Cache"]) == (
+        "miss",
+        "hit",
+        "miss",
+    )
+    for header in (
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "X-Frame-Options",
+    ):
+        assert cached[header] == rendered[header], header
+    assert "Strict-Transport-Security" not in plain_http  # never sent over plain HTTP
+
+
 def test_editing_an_essay_shows_on_every_page_that_shows_it_at_the_next_request(
     cache_backend, content
 ):
@@ -362,7 +389,7 @@ def test_the_cache_holds_pages_compressed(content):
     url = content.get_absolute_url()
     page = Client().get(url).content
     # Local memory keys read ":<version>:<our key>".
-    [key] = [key.split(":", 2)[2] for key in caches["default"]._cache if ":page:" in key]
+    [key] = [key.split(":", 2)[2] for key in caches["default"]._cache if ":page" in key]
     stored = caches["default"].get(key)
 
     assert stored is not None
