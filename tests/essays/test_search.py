@@ -380,6 +380,36 @@ def test_snippet_marks_a_stemmed_match(client):
 
 
 @postgres_only
+def test_a_match_deep_in_a_long_body_is_marked_and_no_cut_tag_or_word_shows(client):
+    # Highlighting reads a window of the body around the first match, cut from the HTML:
+    # shifted by two characters from essay to essay, the cut falls inside tags and words.
+    unit = '<p class="filler">Councils share the land.</p>'
+    for shift in range(20):
+        body = "x" * (2 * shift) + unit * 400 + "<p>They planted an <em>orchard</em>.</p>"
+        EssayFactory(title=f"Essay {shift}", body=body)
+
+    found = snippets(search_page(client, "orchards"))
+
+    assert len(found) == 20
+    for snippet in found:
+        assert re.search(r"<mark>orchard</mark>", snippet, re.I), snippet
+        assert set(re.findall(r"</?([a-zA-Z]+)", snippet)) == {"mark"}, snippet
+        assert not re.search(r"class|filler|[<>]\w*\s*$|^\s*\S*[>\"]", text_of(snippet)), snippet
+        words = text_of(snippet).replace("…", " ").split()
+        whole_words = {"Councils", "share", "the", "land.", "They", "planted", "an", "orchard"}
+        assert set(words) <= whole_words, snippet
+
+
+def test_snippet_windows_find_a_word_by_its_beginning_and_leave_out_excluded_words():
+    assert search.snippet_prefixes("Mutualism co-operative -austerity OR housing") == [
+        "mutual",
+        "co-operat",
+        "hous",
+    ]
+    assert search.snippet_prefixes("tax") == ["tax"]
+
+
+@postgres_only
 def test_series_snippet_marks_matched_words_in_the_intro(client):
     SeriesFactory(title="A series", intro="<p>On the cultivation of <em>orchards</em>.</p>")
 
