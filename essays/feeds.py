@@ -22,7 +22,9 @@ from essays.views import topics_in_use
 from series.models import Series, SiteSettings
 from series.richtext import sanitize_html
 
-MAX_ENTRIES = 50
+# Readers poll feeds (hourly, daily): 20 entries covers weeks of publishing, as Substack's
+# do. Entries carry whole essays, so each one adds some 20 KB to every poll.
+MAX_ENTRIES = 20
 
 
 def absolute_url(path: str) -> str:

@@ -319,9 +319,9 @@ def test_feed_query_count_does_not_grow_with_entries(client, django_assert_max_n
         feed_xml = parse_feed(client, FEEDS[feed])
 
     assert len(few) <= 7  # with the page cache's content version
-    # At most 50 entries, newest first.
+    # At most 20 entries, newest first.
     assert entry_titles(feed_xml)[:2] == ["Essay number 0", "Essay number 1"]
-    assert len(entries(feed_xml)) == 50
+    assert len(entries(feed_xml)) == 20
 
 
 ALTERNATE = re.compile(
