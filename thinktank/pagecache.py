@@ -4,7 +4,8 @@ A public page is cached under the content version it was rendered at
 (`thinktank.models.ContentVersion`). Every change to content (a save, a delete, a topic
 added, a redirect) adds one to the version in the same transaction, so the next request
 looks under a new key: no reader sees a page older than the database. A scheduled item
-going live is a change too: the version row knows when the next one is due.
+going live is a change too: the version row knows when the next one is due. On
+PostgreSQL, triggers (migration 0002) count changes made outside Django as well.
 
 What is cached: responses of the views named in PUBLIC_VIEWS, to GET requests without a
 session, answered 200 with no cookie set and no CSP nonce used. Staff (who have a session)

@@ -11,6 +11,7 @@ import time
 import uuid
 
 import pytest
+from django.apps import apps
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
@@ -407,3 +408,57 @@ def test_bulk_generated_content_shows_at_the_next_request(content):
 
     assert client.get("/feeds/essays/").content != before
     assert client.get("/ideas/")["X-Cache"] == "miss"
+
+
+# Changes made outside Django ---------------------------------------------------------------
+
+
+def content_tables():
+    return {
+        model._meta.db_table
+        for label in pagecache.CONTENT_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    }
+
+
+@pytest.fixture
+def on_postgres():
+    """The triggers are PostgreSQL's (SQLite serves one process, which the signals cover)."""
+    assert connection.vendor == "postgresql", "run this test on PostgreSQL (DATABASE_URL)"
+
+
+def test_every_content_table_moves_the_version_on_when_changed_outside_django(on_postgres):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'thinktank_content_changed'"
+        )
+        triggered = {table for (table,) in cursor.fetchall()}
+
+    # A new content model needs a migration giving its table the trigger (see 0002).
+    assert content_tables() - triggered == set()
+
+
+def test_an_edit_made_in_sql_is_served_once_the_clock_is_read_again(on_postgres, settings, content):
+    settings.PAGE_CACHE_CLOCK_TRUST = 0  # as every process does within that many seconds
+    client = Client()
+    url = content.get_absolute_url()
+    warm(client, [url])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE essays_essay SET title = %s WHERE id = %s", ["Edited in psql", content.pk]
+        )
+
+    response = client.get(url)
+
+    assert response["X-Cache"] == "miss"
+    assert "Edited in psql" in response.content.decode()
+
+
+def test_a_publication_scheduled_in_sql_is_known_to_the_clock(on_postgres, content):
+    at = timezone.now() + dt.timedelta(hours=3)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE essays_essay SET published_at = %s WHERE id = %s", [at, content.pk])
+
+    assert abs(ContentVersion.objects.get().next_change_at - at.timestamp() * 1_000_000) <= 1
