@@ -34,6 +34,12 @@ class QueryAwareRedirectFallbackMiddleware(RedirectFallbackMiddleware):
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 
+def request_id_for(meta):
+    """The proxy's X-Request-ID when it is sane, else a new one."""
+    incoming = meta.get("HTTP_X_REQUEST_ID", "")
+    return incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     """Give each request an id (the proxy's X-Request-ID when it is sane), put it on every
     log line written while serving it, and send it back in the X-Request-ID header."""
@@ -42,8 +48,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        rid = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        rid = request_id_for(request.META)
         request.request_id = rid
         token = request_id.set(rid)
         try:

@@ -37,6 +37,11 @@ def test_a_change_committed_in_another_process_is_served_at_the_next_request(
         assert [status for status, _, _ in answers] == [200, 200, 200]
         assert [headers["X-Cache"] for _, headers, _ in answers] == ["miss", "hit", "hit"]
         assert b"Before the edit" in answers[-1][2]
+        # Answered before Django (thinktank.wsgi), a hit carries what the rendered page did.
+        (_, rendered, _), (_, hit, _) = answers[:2]
+        for header in ("Strict-Transport-Security", "Content-Security-Policy", "ETag"):
+            assert hit[header] == rendered[header], header
+        assert hit["X-Request-ID"] != rendered["X-Request-ID"]
 
         essay.title = "After the edit"
         essay.save()
