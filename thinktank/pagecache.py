@@ -323,7 +323,7 @@ class PageCacheApp:
     """The WSGI application, answering readers' requests for stored pages before Django.
 
     A hit is most of a burst's traffic. Answered here it skips building Django's request
-    and response and its request signals: a third of the cost of a hit in the middleware.
+    and response and its request signals, and costs a quarter of a hit in the middleware.
     Everything else goes on to Django, with what was looked up, for the middleware: a miss
     (it renders and stores the page), and conditional requests (it answers them with 304).
     """
