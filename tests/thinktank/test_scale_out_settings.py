@@ -10,8 +10,6 @@ import json
 import logging
 import re
 import socket
-import subprocess
-import sys
 import threading
 import uuid
 
@@ -25,8 +23,6 @@ from newsletter.ratelimit import client_ip
 from tests.factories import EssayFactory
 from tests.newsletter.helpers import signup_data
 from tests.thinktank.test_production_settings import (
-    BASE_DIR,
-    COMMAND_TIMEOUT,
     assert_refuses_with_one_line,
     production_env,
     reserved_closed_port,
@@ -65,15 +61,8 @@ def scale_env(**overrides):
 
 
 def run_python(code, env):
-    return subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", "import django; django.setup()\n" + code],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
+    """Run `code` with Django set up, as the production settings load it."""
+    return run_manage("shell", "--no-imports", "-c", code, env=env)
 
 
 def settings_from(env):
