@@ -157,9 +157,10 @@ def _body_or(*, standfirst, body):
 
 # Highlighting parses the whole text it is given: about 1.5 ms for an essay of a few
 # thousand words, most of a search page's time. It is given a window of the body instead,
-# from a little before the first place one of the reader's words appears (or the start).
+# from a little before the first place one of the reader's words appears (or the start):
+# room for the two fragments a snippet shows, each of up to 40 words.
 WINDOW_BEFORE = 600  # characters of HTML
-WINDOW_LENGTH = 4000
+WINDOW_LENGTH = 2000
 
 
 def snippet_prefixes(query: str) -> list[str]:
@@ -194,23 +195,26 @@ class TextAround(Func):
 
     def as_sql(self, compiler, connection, **extra_context):
         text, text_params = compiler.compile(self.source_expressions[0])
-        first, first_params = "1", []
-        if self.prefixes:
-            found = ", ".join([f"NULLIF(strpos(lower({text}), %s), 0)"] * len(self.prefixes))
-            first = f"COALESCE(LEAST({found}), 1)"
-            for prefix in self.prefixes:
-                first_params += [*text_params, prefix]
-        start = f"GREATEST(1, {first} - {WINDOW_BEFORE})"
-        window = f"substring({text} from {start} for {WINDOW_LENGTH})"
-        window_params = [*text_params, *first_params]
-        # Cut mid-way: drop what precedes the first whole word (part of a tag, of a word).
-        whole = (
-            f"CASE WHEN {start} > 1 THEN regexp_replace({window}, '^([^<>]*>|\\S*\\s)', '') "
-            f"ELSE {window} END"
+        # Each word's beginning in lower case and capitalised, as sentences start: lower()
+        # over the whole body would cost more than all the rest of the snippet.
+        forms = list(dict.fromkeys(f for p in self.prefixes for f in (p, p[:1].upper() + p[1:])))
+        found = ", ".join(["NULLIF(strpos(doc, %s), 0)"] * len(forms))
+        first = f"COALESCE(LEAST({found}), 1)" if forms else "1"
+        # Nested subqueries that the planner keeps (OFFSET 0), so that each value is
+        # computed once per row: the body is decompressed once (`|| ''` makes a plain
+        # copy), searched, cut; then what precedes the first whole word of a mid-way cut
+        # (part of a tag, of a word) is dropped, and a tag cut in two at the end, then tags.
+        sql = (
+            "(SELECT regexp_replace(regexp_replace("  # noqa: S608 - words are parameters
+            "CASE WHEN snippet_start > 1 THEN regexp_replace(cut, '^([^<>]*>|\\S*\\s)', '') "
+            "ELSE cut END, '<[^>]*$', ''), '<[^>]+>', ' ', 'g') "
+            f"FROM (SELECT snippet_start, substring(doc from snippet_start for {WINDOW_LENGTH}) "
+            "AS cut FROM (SELECT doc, "
+            f"GREATEST(1, {first} - {WINDOW_BEFORE}) AS snippet_start "
+            f"FROM (SELECT ({text}) || '' AS doc OFFSET 0) AS body_text OFFSET 0) AS located "
+            "OFFSET 0) AS windowed)"
         )
-        params = [*first_params, *window_params, *window_params]
-        whole_tags = f"regexp_replace({whole}, '<[^>]*$', '')"
-        return f"regexp_replace({whole_tags}, '<[^>]+>', ' ', 'g')", params
+        return sql, [*forms, *text_params]
 
 
 @dataclass

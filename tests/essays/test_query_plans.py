@@ -114,7 +114,8 @@ def assert_page_walks_indexes(client, url, budget=PAGE_BUDGET, count_allowed=Fal
     plans = explained(client, url)
     read, indexes, heaviest = Counter(), set(), {}
     for sql, plan in plans:
-        assert not re.search(r"\bOFFSET\b", sql), f"OFFSET on {url}: {sql}"
+        # OFFSET 0 skips nothing: it keeps a subquery from being merged (essays.search).
+        assert not re.search(r"\bOFFSET\b(?!\s+0\b)", sql), f"OFFSET on {url}: {sql}"
         assert count_allowed or not PAGINATOR_COUNT.search(sql), f"COUNT on {url}: {sql}"
         for node in plan_nodes(plan):
             indexes.add(node.get("Index Name"))

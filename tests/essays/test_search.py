@@ -400,6 +400,17 @@ def test_a_match_deep_in_a_long_body_is_marked_and_no_cut_tag_or_word_shows(clie
         assert set(words) <= whole_words, snippet
 
 
+@postgres_only
+def test_a_capitalised_match_deep_in_a_long_body_is_marked(client):
+    # Words are looked for in lower case and capitalised, as a sentence starts.
+    body = "<p>Councils share the land.</p>" * 400 + "<p>Orchards need patience.</p>"
+    EssayFactory(title="Essay", body=body)
+
+    (snippet,) = snippets(search_page(client, "orchard"))
+
+    assert "<mark>Orchards</mark>" in snippet
+
+
 def test_snippet_windows_find_a_word_by_its_beginning_and_leave_out_excluded_words():
     assert search.snippet_prefixes("Mutualism co-operative -austerity OR housing") == [
         "mutual",
