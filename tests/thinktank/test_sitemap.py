@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.http import http_date
 
 from essays.models import Essay
 from series.models import Series, Status
@@ -172,3 +173,36 @@ def test_robots_txt_points_to_the_sitemap_with_an_absolute_url(client):
     lines = response.content.decode().splitlines()
     assert "Disallow: /admin/" in lines
     assert f"Sitemap: {SITE_URL}/sitemap.xml" in lines
+
+
+@pytest.mark.parametrize(
+    "url", ["/sitemap-nothing.xml", "/sitemap-essays.xml?p=2", "/sitemap-essays.xml?p=two"]
+)
+def test_an_unknown_section_or_page_is_a_404(client, content, url):
+    assert client.get(url).status_code == 404
+
+
+def test_a_section_page_says_when_it_last_changed_and_asks_not_to_be_indexed(client, content):
+    essay = content["essay"]
+    Essay.objects.filter(pk=essay.pk).update(updated_at=days_ago(1) + dt.timedelta(hours=1))
+    newest = max(Essay.objects.published().values_list("updated_at", flat=True))
+
+    response = client.get("/sitemap-essays.xml")
+
+    assert response["Last-Modified"] == http_date(newest.timestamp())
+    assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
+    assert (
+        client.get(
+            "/sitemap-essays.xml", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]
+        ).status_code
+        == 304
+    )
+
+
+def test_a_location_is_escaped_for_xml(client, settings):
+    settings.SITE_URL = "https://thinktank.example/a&b"
+    EssayFactory(title="Mutualism")
+
+    locations = [loc.text for loc in parse(client, "/sitemap-essays.xml").iter(f"{NS}loc")]
+
+    assert locations == [f"{SITE_URL}/a&b/essays/mutualism/"]
