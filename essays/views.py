@@ -14,7 +14,7 @@ from essays import citations, pagination, search
 from essays.metadata import author_meta, essay_meta
 from essays.models import Author, Credit, Essay, EssayAuthor, TaggedEssay
 from series.models import Series, SiteSettings, Status, TaggedSeries
-from series.prefetch import KeyedRows
+from series.prefetch import CompiledRows, KeyedRows
 from series.views import PreviewableMixin
 
 PAGE_SIZE = pagination.PAGE_SIZE
@@ -110,6 +110,16 @@ def topics_in_use():
     )
 
 
+# The Ideas & Debate filter's choices: compiling topics_in_use() costs four times what
+# running it does.
+TOPIC_CHOICES = CompiledRows(lambda: topics_in_use().values_list("pk", "name", "slug"))
+
+
+def topic_choices():
+    """Return topics_in_use() as topics with a name and slug."""
+    return [Tag(pk=pk, name=name, slug=slug) for pk, name, slug in TOPIC_CHOICES.fetch()]
+
+
 def ideas_sources(topic=None):
     """Return what Ideas & Debate lists, by kind: published series and standalone essays.
 
@@ -181,7 +191,7 @@ class IdeasView(KeysetPaginationMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # One query gives the filter's choices and, from them, the chosen topic.
-        topics = list(topics_in_use())
+        topics = topic_choices()
         topic = None
         if topic_slug := self.request.GET.get("topic"):
             topic = next((t for t in topics if t.slug == topic_slug), None)

@@ -8,7 +8,8 @@ plain rows, so it composes with slicing, `in_bulk()` and nested `Prefetch` like 
 
 Its query is the same on every page but for the owners' keys, and compiling it through the
 ORM costs several times what running it does. On PostgreSQL the keys are one array
-parameter (`owner = ANY(%s)`), so the SQL is compiled once per process and then run as is.
+parameter (`owner = ANY(%s)`), so the SQL is compiled once per process and then run as is;
+`CompiledRows` does the same for a query that takes no keys.
 """
 
 from dataclasses import dataclass
@@ -33,7 +34,46 @@ class AnyOf(Lookup):
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
-class KeyedRows:
+class CompiledRows:
+    """A `values_list()` query whose SQL is the same on every request (`Now()` is SQL, not
+    a parameter): compiled once per process, then run as is.
+
+    `rows()` returns the queryset. Where the SQL cannot be reused (the rows need Django's
+    conversion from the database's values), the queryset is run each time.
+    """
+
+    def __init__(self, rows):
+        self.rows = rows  # a function: models are not all loaded when this is built
+        self._statement = None  # (database, SQL, parameters, compiled extras), or False
+
+    def fetch(self):
+        """Return the rows."""
+        rows = self._run(lambda params: params)
+        return list(self.rows()) if rows is None else rows
+
+    def _run(self, with_params):
+        """Return the rows of the compiled SQL, its parameters passed through `with_params`,
+        or None where the SQL cannot be reused."""
+        if self._statement is None:
+            self._statement = self._compile() or False
+        if not self._statement:
+            return None
+        alias, sql, params = self._statement[:3]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, with_params([*params]))
+            return cursor.fetchall()
+
+    def _compile(self, queryset=None):
+        queryset = self.rows() if queryset is None else queryset
+        compiler = queryset.query.get_compiler(queryset.db)
+        sql, params = compiler.as_sql()
+        # Rows go straight from the database cursor: only for columns Django converts not.
+        if compiler.get_converters([s[0] for s in compiler.select]):
+            return None
+        return queryset.db, sql, params
+
+
+class KeyedRows(CompiledRows):
     """A `values_list()` query run for the rows of a set of owners, given their keys.
 
     `rows()` returns the queryset over every owner, in the order to show the rows; `owner`
@@ -41,36 +81,30 @@ class KeyedRows:
     """
 
     def __init__(self, rows, *, owner):
-        self.rows = rows  # a function: models are not all loaded when this is built
+        super().__init__(rows)
         self.owner = owner
-        self._statement = None  # (database, SQL, parameters, where the keys go), or False
 
     def fetch(self, keys):
         """Return the rows of the owners with these keys."""
-        if self._statement is None:
-            self._statement = self._compile() or False
-        if not self._statement:
-            return list(self.rows().filter(**{f"{self.owner}__in": keys}))
-        alias, sql, params, keys_at = self._statement
-        params = [*params]
-        params[keys_at] = list(keys)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        keys = list(keys)
+
+        def with_keys(params):
+            params[self._statement[3]] = keys
+            return params
+
+        rows = self._run(with_keys)
+        return list(self.rows().filter(**{f"{self.owner}__in": keys})) if rows is None else rows
 
     def _compile(self):
         """Return the query's SQL for any set of keys, or None where it cannot be reused."""
         queryset = self.rows()
-        connection = connections[queryset.db]
-        if connection.vendor != "postgresql":
+        if connections[queryset.db].vendor != "postgresql":
             return None
-        compiler = queryset.filter(AnyOf(F(self.owner), [])).query.get_compiler(queryset.db)
-        sql, params = compiler.as_sql()
-        lists = [at for at, param in enumerate(params) if isinstance(param, list)]
-        # Rows go straight from the database cursor: only for columns Django converts not.
-        if len(lists) != 1 or compiler.get_converters([s[0] for s in compiler.select]):
+        statement = super()._compile(queryset.filter(AnyOf(F(self.owner), [])))
+        if statement is None:
             return None
-        return queryset.db, sql, params, lists[0]
+        lists = [at for at, param in enumerate(statement[2]) if isinstance(param, list)]
+        return (*statement, lists[0]) if len(lists) == 1 else None
 
 
 class ValuesPrefetch:

@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 
 from essays.models import Essay
-from series.models import Series
+from essays.views import TOPIC_CHOICES, topic_choices, topics_in_use
+from series.models import Series, Status
 from tests.factories import AuthorFactory, EssayFactory, SeriesFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +50,17 @@ def test_compiled_query_gives_the_rows_the_orm_gives(essays, prefetch):
     assert rows  # the comparison compared something
     if connection.vendor == "postgresql":
         assert query._statement, "on PostgreSQL the SQL is compiled once and reused"
+
+
+def test_topic_choices_are_compiled_once_and_read_afresh_each_time(essays):
+    assert [topic.name for topic in topic_choices()] == ["Austerity", "Housing", "Welfare"]
+
+    EssayFactory(topics=["Allotments"])
+    Essay.objects.filter(topics__name="Welfare").update(status=Status.DRAFT)
+
+    assert [topic.name for topic in topic_choices()] == ["Allotments", "Housing"]
+    assert [(t.pk, t.name, t.slug) for t in topic_choices()] == list(
+        topics_in_use().values_list("pk", "name", "slug")
+    )
+    if connection.vendor == "postgresql":
+        assert TOPIC_CHOICES._statement, "on PostgreSQL the SQL is compiled once and reused"
