@@ -5,14 +5,17 @@ paragraph vectors; a saved essay gets its document from essays.search. They must
 same document, or search at scale would be measured on something readers never get.
 """
 
+import itertools
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 
-from essays import search
+from essays import pagination, search
 from essays.management.commands import generate_content
 from essays.models import Author, Essay, EssayAuthor
+from essays.views import ideas_sources
 from series.models import Series, Status
 from series.richtext import sanitize_html, word_count
 
@@ -104,3 +107,22 @@ def test_running_twice_adds_more_essays_with_unique_slugs():
 
     assert Essay.objects.count() == 60
     assert Essay.objects.values("slug").distinct().count() == 60
+
+
+def newest_page_kinds():
+    window = pagination.window(ideas_sources())
+    return [kind for kind, _ in window.entries]
+
+
+@pytest.mark.parametrize("essays", [100, 1000])
+def test_work_goes_out_at_a_steady_pace_so_the_newest_page_looks_alike_at_any_size(essays):
+    # A scale run compares the same page at two archive sizes: it must hold the same mix.
+    generate(essays=essays)
+
+    published = Essay.objects.order_by("-published_at").values_list("published_at", flat=True)
+    gaps = {round((new - old).total_seconds()) for new, old in itertools.pairwise(published)}
+    kinds = newest_page_kinds()
+
+    assert len(gaps) == 1, "one essay per interval"
+    assert kinds.count("series") == 1, kinds
+    assert len(kinds) == pagination.PAGE_SIZE

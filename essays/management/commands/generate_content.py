@@ -53,6 +53,13 @@ PARAGRAPHS = 64
 DRAFT_SHARE = 0.05
 SERIES_SHARE = 0.3
 YEARS = 10
+# Work goes out at a steady pace over YEARS, newest first: essay i went out i + 1/2
+# intervals ago, and a series every SERIES_EVERY intervals. So the newest pages (and the
+# oldest) hold the same mix of series and essays at any archive size, and a scale run
+# compares the same pages at 100 essays and at 100,000. Random dates gave a 100-essay
+# archive's two series a chance of a place on its first page, and 100,000 essays' 2,500
+# a certainty.
+SERIES_EVERY = 40
 
 
 @dataclass(frozen=True)
@@ -86,10 +93,13 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         run = f"{timezone.now():%Y%m%d%H%M%S%f}"  # slugs unique across runs
         author_count = authors or max(10, essays // 20)
+        now = timezone.now()
+        interval = timedelta(days=365 * YEARS) / essays
         with transaction.atomic():
             tag_ids = [Tag.objects.get_or_create(name=name)[0].pk for name in TOPICS]
             author_ids = self.make_authors(rng, run, author_count)
-            series_ids = self.make_series(rng, run, max(1, essays // 40), tag_ids)
+            series_count = max(1, essays // SERIES_EVERY)
+            series_ids = self.make_series(rng, run, series_count, tag_ids, now, interval)
         series = {
             series_id: rng.sample(author_ids, min(len(author_ids), rng.randint(4, 8)))
             for series_id in series_ids
@@ -97,11 +107,12 @@ class Command(BaseCommand):
         pool = [self.paragraph(rng) for _ in range(PARAGRAPHS)]
         writer = (CopyWriter if connection.vendor == "postgresql" else OrmWriter)(pool)
         per_body = max(1, round(words / statistics.mean(writer.words)))
-        now = timezone.now()
         made = 0
         while made < essays:
             rows = [
-                self.essay_row(rng, run, i, per_body, now, author_ids, series, tag_ids)
+                self.essay_row(
+                    rng, run, i, per_body, now - interval * (i + 0.5), author_ids, series, tag_ids
+                )
                 for i in range(made, min(essays, made + BATCH))
             ]
             with transaction.atomic():
@@ -120,7 +131,7 @@ class Command(BaseCommand):
         ]
         return " ".join(sentences)
 
-    def essay_row(self, rng, run, i, per_body, now, author_ids, series, tag_ids):
+    def essay_row(self, rng, run, i, per_body, published_at, author_ids, series, tag_ids):
         series_id = rng.choice(list(series)) if rng.random() < SERIES_SHARE else None
         # A series has its regular contributors; other essays are by anyone.
         authors = series[series_id] if series_id else author_ids
@@ -132,7 +143,7 @@ class Command(BaseCommand):
             series_id=series_id,
             series_position=rng.randint(1, 40) if series_id else 0,
             status=Status.DRAFT if rng.random() < DRAFT_SHARE else Status.PUBLISHED,
-            published_at=now - timedelta(minutes=rng.randint(1, 60 * 24 * 365 * YEARS)),
+            published_at=published_at,
             author_ids=tuple(rng.sample(authors, min(len(authors), rng.randint(1, 3)))),
             tag_ids=tuple(rng.sample(tag_ids, 3)),
         )
@@ -149,8 +160,7 @@ class Command(BaseCommand):
         ]
         return [a.pk for a in Author.objects.bulk_create(authors, batch_size=BATCH)]
 
-    def make_series(self, rng, run, count, tag_ids):
-        now = timezone.now()
+    def make_series(self, rng, run, count, tag_ids, now, interval):
         series = Series.objects.bulk_create(
             [
                 Series(
@@ -159,7 +169,7 @@ class Command(BaseCommand):
                     standfirst=self.paragraph(rng)[:300],
                     intro=f"<p>{self.paragraph(rng)}</p>",
                     status=Status.PUBLISHED,
-                    published_at=now - timedelta(days=rng.randint(1, 365 * YEARS)),
+                    published_at=now - interval * (SERIES_EVERY * i + SERIES_EVERY // 2),
                 )
                 for i in range(count)
             ],
