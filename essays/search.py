@@ -181,7 +181,8 @@ def snippet_prefixes(query: str) -> list[str]:
 
 class TextAround(Func):
     """SQL: the plain text of a window of an HTML text, starting a little before the first
-    occurrence of any of `prefixes` (lower-case), or at the start when none occurs.
+    occurrence of any of `prefixes` (given in lower case; found in lower case or
+    capitalised), or at the start when none occurs.
 
     The window is cut from the HTML and then stripped of tags, a tag cut in two at either
     end included: stripping the whole body first would cost what the window saves.
