@@ -5,6 +5,8 @@ ceiling) and writes the figures to var/bench/<time>.json.
 
 Each page is measured twice, on two servers over the same database: with the page cache
 (the default) and with it off (PAGE_CACHE=0), each run right after one of the ceiling.
+The floors (bench/ceiling.py) are measured the same way: what one query, or rendering a
+listing's cards, leaves of the ceiling before a page does anything else.
 
 Environment: BENCH_ESSAYS (synthetic essays, default 1000; a comma-separated list such as
 "100,100000" benchmarks each size and prints how throughput holds up as the archive grows),
@@ -162,6 +164,13 @@ end
     return script.name
 
 
+# Bare views beside the ceiling that each do one part of a real page's work (bench/ceiling.py):
+# what that part alone leaves of the ceiling on this machine.
+FLOORS = [
+    ("one query", "/floor/query"),
+    ("card template", "/floor/cards"),
+]
+
 DEMO_SERIES = "/series/mutualism-social-democratic-policy-in-an-age-of-austerity/"
 
 
@@ -234,6 +243,8 @@ def bench(essays):
         for _name, url, _script in plan:  # warm every server: no round measures start-up
             for mode in ("cached", "uncached"):
                 urllib.request.urlopen(url.replace(base["cached"], base[mode]), timeout=30).read()  # noqa: S310
+        for _name, floor in FLOORS:
+            urllib.request.urlopen(base["ceiling"] + floor, timeout=30).read()  # noqa: S310
         for round_number in range(1, ROUNDS + 1):
             print(f"Round {round_number}/{ROUNDS}")
             for name, url, script in plan:
@@ -244,6 +255,9 @@ def bench(essays):
                     results.setdefault(("ceiling", mode), []).append(wrk(base["ceiling"] + "/"))
                     target = url.replace(base["cached"], base[mode])
                     results.setdefault((name, mode), []).append(wrk(target, script))
+            for name, floor in FLOORS:
+                results.setdefault(("ceiling", "floor"), []).append(wrk(base["ceiling"] + "/"))
+                results.setdefault((name, "floor"), []).append(wrk(base["ceiling"] + floor))
         memory = {mode: worker_rss_mb(server) for mode, server in servers.items()}
     finally:
         for server in servers.values():
