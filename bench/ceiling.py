@@ -3,13 +3,16 @@
 Served by gunicorn with the same settings as the site (`gunicorn bench.ceiling`), so the
 benchmark can say how close each real page comes to what Django itself does here.
 
-Two floors sit beside it, bare views that each do one part of what a real page must do,
-so the benchmark also says what that part alone costs on this machine:
+Floors sit beside it: bare views that each do only part of what a real page must do, so
+the benchmark also says what that part alone leaves of the ceiling on this machine:
 - `/floor/query`: the fixed page after one trivial query (`SELECT 1`) on the site's
-  database, over a persistent connection: a round trip to PostgreSQL.
+  database, over a persistent connection: one round trip to PostgreSQL.
 - `/floor/cards`: a listing of 20 essay cards (title, two authors, standfirst, three
   topics, date) rendered by Django's template engine from dictionaries in memory: no
   database, no ORM, one template with no includes or custom tags.
+- `/floor/query-cards`: both, the least work any listing page does.
+- `/floor/query-cards-jinja2`: both, with the cards rendered by Jinja2 instead: what a
+  switch of template engine would leave.
 """
 
 import os
@@ -21,6 +24,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.http import HttpResponse
 from django.template import engines
+from django.template.backends.jinja2 import Jinja2
 from django.urls import path
 
 PARAGRAPH = (
@@ -48,6 +52,12 @@ CARDS_TEMPLATE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 {% endfor %}</ul>
 </article>
 {% endfor %}</main></body></html>"""
+# The same markup in Jinja2's dialect.
+CARDS_JINJA2 = (
+    CARDS_TEMPLATE.replace("forloop.last", "loop.last")
+    .replace("card.date|date:'Y-m-d'", "card.date.isoformat()")
+    .replace("card.date|date:'j F Y'", "card.date.strftime('%-d %B %Y')")
+)
 CARDS = [
     {
         "url": f"/essays/essay-{i}/",
@@ -72,14 +82,21 @@ def query_floor(request):
     return HttpResponse(PAGE)
 
 
-def cards_floor(request):
-    return HttpResponse(cards_template.render({"title": "Ideas & Debate", "cards": CARDS}))
+def cards_floor(request, query=False, jinja2=False):
+    if query:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    template = cards_jinja2 if jinja2 else cards_template
+    return HttpResponse(template.render({"title": "Ideas & Debate", "cards": CARDS}))
 
 
 urlpatterns = [
     path("", page),
     path("floor/query", query_floor),
     path("floor/cards", cards_floor),
+    path("floor/query-cards", cards_floor, {"query": True}),
+    path("floor/query-cards-jinja2", cards_floor, {"query": True, "jinja2": True}),
 ]
 
 if not settings.configured:
@@ -99,3 +116,6 @@ if not settings.configured:
 
 application = get_wsgi_application()
 cards_template = engines["django"].from_string(CARDS_TEMPLATE)
+cards_jinja2 = Jinja2({"NAME": "jinja2", "DIRS": [], "APP_DIRS": False, "OPTIONS": {}}).from_string(
+    CARDS_JINJA2
+)

@@ -169,6 +169,8 @@ end
 FLOORS = [
     ("one query", "/floor/query"),
     ("card template", "/floor/cards"),
+    ("query + cards", "/floor/query-cards"),
+    ("... with Jinja2", "/floor/query-cards-jinja2"),
 ]
 
 DEMO_SERIES = "/series/mutualism-social-democratic-policy-in-an-age-of-austerity/"
