@@ -17,6 +17,7 @@ timeout = 30
 # server at once with its one-line explanation instead of failing in every worker.
 preload_app = True
 accesslog = None  # the proxy in front logs requests; the app logs what matters
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
 logconfig_dict = {
     "version": 1,
@@ -38,9 +39,10 @@ logconfig_dict = {
         }
     },
     # gunicorn merges this over its defaults, whose root logger names a handler we replace.
-    "root": {"handlers": ["stdout"], "level": "INFO"},
+    # LOG_LEVEL, as for the app's own lines: this config wins over gunicorn's --log-level.
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
-        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         # A logging config switches gunicorn's access log on whatever `accesslog` says:
         # silence it here, or every request costs a JSON line.
         "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
