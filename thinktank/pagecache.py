@@ -102,20 +102,43 @@ class State:
         return http_date(self.last_modified)
 
 
-_READ_STATE = (
-    f"SELECT version, changed_at, next_change_at FROM {ContentVersion._meta.db_table} WHERE id = 1"  # noqa: S608
-)
+# The database's clock, in µs, as `Now()` reads it there: publication times are judged on
+# it. SQLite runs in this process, on this process's clock.
+_DATABASE_NOW = {"postgresql": "(EXTRACT(EPOCH FROM STATEMENT_TIMESTAMP()) * 1000000)::bigint"}
+_READ_STATE = "SELECT version, changed_at, next_change_at, {now} FROM {table} WHERE id = 1"
+
+# How far the database's clock runs ahead of this process's (µs; negative when behind),
+# measured at each read of the version row. A scheduled item goes live when the database's
+# clock passes its time: judged on a clock running behind, pages would stay stale for the
+# difference; judged on one running ahead, the version would move on before the item is
+# live, request after request, until the database caught up.
+_database_ahead_us = None
 
 
 def read_state():
     """Return the content version, with one plain query (this runs on every cached hit)."""
+    global _database_ahead_us
+    sql = _READ_STATE.format(
+        now=_DATABASE_NOW.get(connection.vendor, "NULL"), table=ContentVersion._meta.db_table
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_READ_STATE)
+        sent = now_us()
+        cursor.execute(sql)
         row = cursor.fetchone()
+        answered = now_us()
     if row is None:  # the row was deleted (a flushed database): start again
         ContentVersion.objects.get_or_create(pk=1, defaults={"changed_at": now_us()})
         return read_state()
-    return State(*row)
+    *fields, database_now = row
+    _database_ahead_us = 0 if database_now is None else database_now - (sent + answered) // 2
+    return State(*fields)
+
+
+def database_now_us():
+    """Return the time on the database's clock (µs), as this process last measured it."""
+    if _database_ahead_us is None:  # this process took the version from a shared cache
+        read_state()
+    return now_us() + _database_ahead_us
 
 
 class FileClock:
@@ -204,7 +227,7 @@ def clock():
 def current_state():
     """Return the content version, first counting a scheduled publication that came due."""
     state = clock().current()
-    if state.next_change_at is not None and now_us() >= state.next_change_at:
+    if state.next_change_at is not None and database_now_us() >= state.next_change_at:
         # Only the first request to see it due moves the version on.
         ContentVersion.objects.filter(pk=1, version=state.version).update(
             version=F("version") + 1,

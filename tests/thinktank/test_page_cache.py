@@ -252,10 +252,34 @@ def test_a_scheduled_essay_appears_when_its_time_comes_without_any_save(cache_ba
     # Wait for the database's clock to pass the publication time: nothing else happens.
     while not Essay.objects.published().filter(pk=scheduled.pk).exists():
         time.sleep(0.05)
-    while pagecache.now_us() < ContentVersion.objects.get().next_change_at:
+    while pagecache.database_now_us() < ContentVersion.objects.get().next_change_at:
         time.sleep(0.05)
 
     for url in [*urls, scheduled.get_absolute_url()]:
+        assert "Scheduled essay" in client.get(url).content.decode(), url
+
+
+@pytest.mark.parametrize("app_clock_off_by", [-60, 60], ids=["behind", "ahead"])
+def test_a_scheduled_essay_goes_live_by_the_database_clock_whatever_the_app_servers_says(
+    on_postgres, cache_backend, settings, monkeypatch, content, app_clock_off_by
+):
+    settings.PAGE_CACHE_CLOCK_TRUST = 0  # each request reads the version row, as in time
+    real_now_us = pagecache.now_us
+    monkeypatch.setattr(pagecache, "now_us", lambda: real_now_us() + app_clock_off_by * 10**6)
+    client = Client()
+    scheduled = EssayFactory(
+        title="Scheduled essay", published_at=timezone.now() + dt.timedelta(seconds=2)
+    )
+    for url in ("/", "/ideas/"):
+        client.get(url)
+        response = client.get(url)
+        assert response["X-Cache"] == "hit", "the version moved on before the essay is live"
+        assert "Scheduled essay" not in response.content.decode()
+
+    while not Essay.objects.published().filter(pk=scheduled.pk).exists():
+        time.sleep(0.05)
+
+    for url in ("/", "/ideas/"):
         assert "Scheduled essay" in client.get(url).content.decode(), url
 
 
