@@ -35,7 +35,7 @@ from django.http import HttpResponse
 from django.http.cookie import parse_cookie
 from django.middleware.csp import get_nonce
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 
 from thinktank.middleware import request_id_for
 from thinktank.models import ContentVersion
@@ -469,10 +469,11 @@ class PageCacheMiddleware:
 
     @staticmethod
     def conditional(request, response, state):
-        last_modified = None
         if state is not None:
             last_modified = state.last_modified
             response["Last-Modified"] = state.last_modified_header
+        else:  # the cache is off or not for this reader: the view's own, if it said
+            last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
         return get_conditional_response(
             request, etag=response["ETag"], last_modified=last_modified, response=response
         )
