@@ -81,7 +81,7 @@ def prepare_database(env, essays):
     manage(env, "collectstatic", "--no-input", "-v0")
 
 
-def start_gunicorn(app, port, env):
+def start_gunicorn(app, port, env, probe="/healthz"):
     process = subprocess.Popen(
         [
             PY, "-m", "gunicorn", app,
@@ -96,10 +96,8 @@ def start_gunicorn(app, port, env):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=2)
             return process
-        except urllib.error.HTTPError:
-            return process  # it answers (the ceiling has no /healthz)
         except OSError:
             time.sleep(0.2)
     process.kill()
@@ -236,7 +234,7 @@ def bench(essays):
     servers = {
         "cached": start_gunicorn("thinktank.wsgi", free_port(), {**env, "PAGE_CACHE": "1"}),
         "uncached": start_gunicorn("thinktank.wsgi", free_port(), {**env, "PAGE_CACHE": "0"}),
-        "ceiling": start_gunicorn("bench.ceiling", free_port(), env),
+        "ceiling": start_gunicorn("bench.ceiling", free_port(), env, probe="/"),
     }
     results = {}
     try:
