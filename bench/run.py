@@ -186,9 +186,26 @@ print(sorted(oldest)[min(40, len(oldest) - 1)].token)
 """
 
 
-def deep_page_cursor(env):
-    """Return the `before` cursor of a page near the end of Ideas & Debate."""
-    command = [PY, "manage.py", "shell", "--no-imports", "-c", DEEP_CURSOR]
+# The author with the most published essays: more than a page of them at every size, so the
+# page compared across sizes is the same page (the first author on Ideas & Debate had 15
+# essays at 100 essays, and a full page and a link to the next at 100,000).
+BUSIEST_AUTHOR = """
+from django.db.models import Count
+from essays.models import Author, Essay
+published = Essay.objects.published()
+busiest = (
+    Author.objects.filter(essays__in=published)
+    .annotate(essay_count=Count("essays"))
+    .order_by("-essay_count", "slug")
+    .first()
+)
+print(busiest.get_absolute_url())
+"""
+
+
+def shell_output(env, code):
+    """Return the last line `code` prints, run in `manage.py shell` on the bench database."""
+    command = [PY, "manage.py", "shell", "--no-imports", "-c", code]
     output = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     return output.stdout.strip().splitlines()[-1]
 
@@ -197,9 +214,9 @@ def pages(base, env):
     """Return (name, url, script) for every page the benchmark loads."""
     with urllib.request.urlopen(f"{base}/ideas/") as response:  # noqa: S310
         ideas = response.read().decode()
-    deep = deep_page_cursor(env)
+    deep = shell_output(env, DEEP_CURSOR)
     essay = re.search(r'href="(/essays/[^"/]+/)"', ideas).group(1)
-    author = re.search(r'href="(/authors/[^"/]+/)"', ideas).group(1)
+    author = shell_output(env, BUSIEST_AUTHOR)
     topic = re.search(r'href="\?topic=([^"&]+)"', ideas).group(1)
     return [
         ("home", f"{base}/", None),
