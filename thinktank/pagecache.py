@@ -20,7 +20,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from http import HTTPStatus
 from pathlib import Path
 
@@ -105,7 +105,14 @@ class State:
 # The database's clock, in µs, as `Now()` reads it there: publication times are judged on
 # it. SQLite runs in this process, on this process's clock.
 _DATABASE_NOW = {"postgresql": "(EXTRACT(EPOCH FROM STATEMENT_TIMESTAMP()) * 1000000)::bigint"}
-_READ_STATE = "SELECT version, changed_at, next_change_at, {now} FROM {table} WHERE id = 1"
+
+
+@cache
+def read_state_sql(vendor):
+    now = _DATABASE_NOW.get(vendor, "NULL")
+    table = ContentVersion._meta.db_table
+    return f"SELECT version, changed_at, next_change_at, {now} FROM {table} WHERE id = 1"  # noqa: S608
+
 
 # How far the database's clock runs ahead of this process's (µs; negative when behind),
 # measured at each read of the version row. A scheduled item goes live when the database's
@@ -118,12 +125,9 @@ _database_ahead_us = None
 def read_state():
     """Return the content version, with one plain query (this runs on every cached hit)."""
     global _database_ahead_us
-    sql = _READ_STATE.format(
-        now=_DATABASE_NOW.get(connection.vendor, "NULL"), table=ContentVersion._meta.db_table
-    )
     with connection.cursor() as cursor:
         sent = now_us()
-        cursor.execute(sql)
+        cursor.execute(read_state_sql(connection.vendor))
         row = cursor.fetchone()
         answered = now_us()
     if row is None:  # the row was deleted (a flushed database): start again
